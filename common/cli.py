@@ -1,0 +1,131 @@
+"""Command-line flags built from a script's hyperparameters block, with one-line errors.
+
+A top-level line `NAME = value  # help` in a script is a hyperparameter: it gets the flag
+`--name` (lower case, `_` -> `-`), typed like its default, documented by its comment.
+Nothing here imports TensorFlow, so bad input fails in milliseconds.
+"""
+
+import argparse
+import os
+import re
+import sys
+from typing import Callable, Iterable, Optional
+
+# A rule takes a flag's value and returns what is wrong with it ("must be ...") or None.
+Rule = Callable[[object], Optional[str]]
+
+_BLOCK_LINE = re.compile(r"^([A-Z][A-Z0-9_]*) = .+?\s+#\s*(.+)$")
+
+
+def fail(message: str, status: int = 2) -> None:
+    """Print one line on stderr and exit: the only way this project reports bad input."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def flag_name(name: str) -> str:
+    """ITERATIONS -> --iterations, BATCH_SIZE -> --batch-size."""
+    return "--" + name.lower().replace("_", "-")
+
+
+def read_hyperparameter_help(script_path: str) -> dict:
+    """NAME -> help text, for every top-level `NAME = value  # help` line of the script."""
+    with open(script_path, encoding="utf-8") as f:
+        return {m[1]: m[2] for m in map(_BLOCK_LINE.match, f) if m}
+
+
+def _typed(kind: type) -> Callable[[str], object]:
+    """An argparse type that says in plain words what it wanted."""
+    article = "an" if kind is int else "a"
+    word = {int: "integer", float: "number", str: "string"}[kind]
+
+    def convert(text: str):
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {article} {word} (got {text!r})")
+
+    return convert
+
+
+def parse_hyperparameters(script_path: str, namespace: dict, description: str,
+                          rules: dict, argv: Optional[list] = None,
+                          extra_flags: Iterable[tuple] = ()) -> dict:
+    """Parse the flags of the script's hyperparameters, check `rules`, return NAME -> value.
+
+    Defaults come from `namespace` (the script's globals()). `rules` maps NAME to a list of
+    Rule functions; the first complaint ends the program. `extra_flags` are (flag, kwargs)
+    pairs for argparse that are not hyperparameters.
+    """
+    helps = read_hyperparameter_help(script_path)
+    parser = argparse.ArgumentParser(
+        description=description, allow_abbrev=False,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    for name, help_text in helps.items():
+        default = namespace[name]
+        kind = type(default)
+        kwargs = {"dest": name, "default": default, "help": help_text}
+        if kind is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            kwargs["type"] = _typed(kind)
+            kwargs["metavar"] = name
+        parser.add_argument(flag_name(name), **kwargs)
+    for flag, kwargs in extra_flags:
+        parser.add_argument(flag, **kwargs)
+
+    def one_line_error(message: str):
+        # argparse says "argument --x: must be ..."; we say "--x must be ...".
+        fail(re.sub(r"^argument (--[\w-]+): ", r"\1 ", message))
+
+    parser.error = one_line_error
+    values = vars(parser.parse_args(argv))
+    for name, name_rules in rules.items():
+        for rule in name_rules:
+            check(name, values, rule)
+    return values
+
+
+def check(name: str, values: dict, rule: Rule) -> None:
+    """Exit with one line if `rule` finds fault with values[name]."""
+    problem = rule(values[name])
+    if problem:
+        fail(f"{flag_name(name)} {problem} (got {values[name]!r})")
+
+
+# --- Rules ---------------------------------------------------------------------------------
+
+def positive(value) -> Optional[str]:
+    return None if value > 0 else "must be positive"
+
+
+def non_negative(value) -> Optional[str]:
+    return None if value >= 0 else "must be zero or positive"
+
+
+def even(value) -> Optional[str]:
+    return None if value % 2 == 0 else "must be even (half real, half fake)"
+
+
+def at_most(limit, what: str) -> Rule:
+    return lambda value: None if value <= limit else f"must be at most {what} ({limit})"
+
+
+def one_of(choices: Iterable[str]) -> Rule:
+    choices = list(choices)
+    return lambda value: None if value in choices else "must be one of " + ", ".join(choices)
+
+
+def writable_folder(path: str) -> Optional[str]:
+    """Create the folder if needed and prove we can write in it; say what is wrong if not."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        return "must be a folder, but a file of that name exists"
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, ".write-test")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as e:
+        return f"is not a writable folder ({e.strerror})"
+    return None

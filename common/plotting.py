@@ -1,0 +1,49 @@
+"""Figures saved as PNG files: the 1D scatter plot and the training curves."""
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no window: works on servers and in CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from common.saving import write_atomically  # noqa: E402
+
+
+def save_figure(fig, path: str) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    write_atomically(path, buffer.getvalue())
+
+
+def plot_scatter(path: str, real: np.ndarray, fake: np.ndarray, curve: np.ndarray,
+                 xlim: tuple, ylim: tuple, title: str) -> None:
+    """Real points, generated points and the true curve, on fixed axes (frames compare)."""
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot(curve[:, 0], curve[:, 1], color="black", linewidth=1, label="true curve")
+    ax.scatter(real[:, 0], real[:, 1], s=6, color="tab:red", alpha=0.5, label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=6, color="tab:blue", alpha=0.5, label="generated")
+    ax.set(xlim=xlim, ylim=ylim, xlabel="x", ylabel="y", title=title)
+    ax.legend(loc="upper center", ncol=3, fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def plot_history(path: str, history: list, panels: list) -> None:
+    """One panel per (title, [columns], log_scale) entry, each column against iteration."""
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 2.2 * len(panels)), sharex=True)
+    x = [row["iteration"] for row in history]
+    for ax, (title, columns, log_scale) in zip(np.atleast_1d(axes), panels):
+        for column in columns:
+            ax.plot(x, [row[column] for row in history], marker="o", markersize=3,
+                    label=column)
+        ax.set_title(title, fontsize=10)
+        if log_scale:
+            ax.set_yscale("log")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[-1].set_xlabel("iteration")
+    fig.tight_layout()
+    save_figure(fig, path)

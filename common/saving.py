@@ -1,0 +1,40 @@
+"""Writing a run's files: config, history, metrics, models. Every write is atomic.
+
+A file is written beside its final name and renamed into place, so an interrupted run never
+leaves a half-written file where a good one stood.
+"""
+
+import csv
+import io
+import json
+import os
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename."""
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save_json(path: str, obj: dict) -> None:
+    write_atomically(path, (json.dumps(obj, indent=2) + "\n").encode())
+
+
+def save_history_csv(path: str, history: list) -> None:
+    """One row per evaluation; columns in the order the first row has them."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(history[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(history)
+    write_atomically(path, out.getvalue().encode())
+
+
+def save_model(model, path: str) -> None:
+    """Save a native .keras file atomically (Keras insists the name ends in .keras)."""
+    tmp = path[: -len(".keras")] + ".tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, path)

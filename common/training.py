@@ -1,0 +1,89 @@
+"""The tutorial's alternating training loop, correct on Keras 3.
+
+Each iteration updates the discriminator D on a batch that is half real, half fake, then the
+generator G through the composite model G -> D, whose D part must stay frozen.
+
+The trap: Keras 3 reads `trainable` when a model's training function is first traced (its
+first `train_on_batch`, and again whenever a new input shape makes it retrace), not at
+`compile()`. Set D frozen once, as the tutorial does, and D's own updates are traced frozen
+too: D never learns, and only a warning says so. So we set `D.trainable` right before every
+update, to what that update needs. It costs microseconds and causes no retracing.
+"""
+
+import sys
+import time
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from common.sampling import generate_latent_points
+
+
+def fakes_as_the_composite_sees_them(g_model) -> Callable:
+    """The generator in training mode, compiled once.
+
+    The composite model trains G in training mode (BatchNorm uses batch statistics);
+    `predict()` would run it in inference mode (moving averages), so D would learn to
+    reject fakes that G is never trained on. D must see the fakes the composite sees.
+    """
+    return tf.function(lambda z: g_model(z, training=True))
+
+
+def train_step(d_model, gan_model, draw_fakes: Callable, x_real: np.ndarray,
+               z_fake: np.ndarray, z_gan: np.ndarray, y_d: np.ndarray,
+               y_gan: np.ndarray) -> tuple:
+    """One iteration: D on real + fake, then G through the composite. Returns (d_loss, g_loss)."""
+    x = np.concatenate([x_real, draw_fakes(z_fake)])
+    d_model.trainable = True   # D learns from its own update...
+    d_loss = d_model.train_on_batch(x, y_d)
+    d_model.trainable = False  # ...and is frozen while G learns to fool it.
+    g_loss = gan_model.train_on_batch(z_gan, y_gan)
+    return float(d_loss), float(g_loss)
+
+
+def format_row(row: dict) -> str:
+    """One summary line: 'iteration 2000: d_loss=0.69 ... ms_per_iteration=3.9'."""
+    parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+             for k, v in row.items() if k != "iteration"]
+    return f"iteration {row['iteration']}: " + " ".join(parts)
+
+
+def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_dim: int,
+          iterations: int, batch_size: int, eval_every: int,
+          summarize_performance: Callable, rng: np.random.Generator) -> list:
+    """Run the loop; every `eval_every` iterations and at the end, evaluate and record a row.
+
+    `generate_real_samples(n)` returns (x, y) real samples; `summarize_performance(i)` returns
+    a dict of metrics for iteration i. Returns the history: one dict per evaluation, with the
+    mean losses since the previous evaluation and the training time (evaluations excluded).
+    """
+    half = batch_size // 2
+    y_d = np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32)
+    y_gan = np.ones((batch_size, 1), dtype=np.float32)  # G wants D to say "real"
+    draw_fakes = fakes_as_the_composite_sees_them(g_model)
+    progbar = keras.utils.Progbar(iterations, verbose=1 if sys.stdout.isatty() else 2,
+                                  stateful_metrics=["d_loss", "g_loss"])
+    history = []
+    train_seconds = 0.0
+    loss_sums, count, started = np.zeros(2), 0, time.perf_counter()
+    for i in range(1, iterations + 1):
+        x_real, _ = generate_real_samples(half)
+        losses = train_step(d_model, gan_model, draw_fakes, x_real,
+                            generate_latent_points(latent_dim, half, rng),
+                            generate_latent_points(latent_dim, batch_size, rng), y_d, y_gan)
+        loss_sums += losses
+        count += 1
+        d_loss, g_loss = loss_sums / count
+        progbar.update(i, [("d_loss", d_loss), ("g_loss", g_loss)])
+        if i % eval_every == 0 or i == iterations:
+            seconds = time.perf_counter() - started
+            train_seconds += seconds
+            row = {"iteration": i, "d_loss": float(d_loss), "g_loss": float(g_loss),
+                   "ms_per_iteration": 1000 * seconds / count, "train_seconds": train_seconds}
+            row.update(summarize_performance(i))
+            history.append(row)
+            print(("\n" if progbar.verbose == 1 else "") + format_row(row), flush=True)
+            loss_sums, count, started = np.zeros(2), 0, time.perf_counter()
+    return history

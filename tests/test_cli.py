@@ -1,0 +1,81 @@
+"""Flags mirror the hyperparameters block; bad input gets one line on stderr and exit 2."""
+
+import os
+
+import pytest
+
+from conftest import ROOT, run_script
+from common import cli
+
+GAN_1D_FLAGS = ["--target", "--iterations", "--batch-size", "--latent-dim", "--d-hidden",
+                "--g-hidden", "--learning-rate", "--beta-1", "--lr-decay", "--eval-every", "--n-eval",
+                "--n-plot", "--seed", "--output-dir"]
+
+
+def test_every_commented_constant_of_the_block_is_a_flag():
+    helps = cli.read_hyperparameter_help(os.path.join(ROOT, "gan_1d.py"))
+    assert [cli.flag_name(name) for name in helps] == GAN_1D_FLAGS
+    assert helps["BATCH_SIZE"].startswith("samples per update")
+
+
+def test_help_documents_every_flag_with_its_default():
+    result = run_script("gan_1d.py", "--help")
+    assert result.returncode == 0
+    for flag in GAN_1D_FLAGS:
+        assert flag in result.stdout
+    assert "(default: 10000)" in result.stdout
+
+
+@pytest.fixture
+def a_file(tmp_path):
+    path = tmp_path / "a_file"
+    path.write_text("keep me")
+    return str(path)
+
+
+BAD_1D = [
+    (["--iterations", "0"], "--iterations must be positive (got 0)"),
+    (["--iterations", "-5"], "--iterations must be positive (got -5)"),
+    (["--iterations", "abc"], "--iterations must be an integer (got 'abc')"),
+    (["--iterations", "1.5"], "--iterations must be an integer (got '1.5')"),
+    (["--batch-size", "0"], "--batch-size must be positive (got 0)"),
+    (["--batch-size", "7"], "--batch-size must be even (half real, half fake) (got 7)"),
+    (["--latent-dim", "0"], "--latent-dim must be positive (got 0)"),
+    (["--learning-rate", "-1"], "--learning-rate must be positive (got -1.0)"),
+    (["--learning-rate", "fast"], "--learning-rate must be a number (got 'fast')"),
+    (["--eval-every", "0"], "--eval-every must be positive (got 0)"),
+    (["--iterations", "100", "--eval-every", "200"],
+     "--eval-every must be at most --iterations (100) (got 200)"),
+    (["--n-eval", "100", "--n-plot", "500"], "--n-plot must be at most --n-eval (100) (got 500)"),
+    (["--target", "circle"], "--target must be one of x2, sine, gaussian, cubic, poly "
+                             "(got 'circle')"),
+    (["--seed"], "--seed expected one argument"),
+    (["--frobnicate", "3"], "unrecognized arguments: --frobnicate 3"),
+    (["--iter", "3"], "unrecognized arguments: --iter 3"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_1D, ids=[" ".join(a) for a, _ in BAD_1D])
+def test_bad_flags_fail_with_one_line_and_write_nothing(tmp_path, args, message):
+    out = tmp_path / "run"
+    result = run_script("gan_1d.py", "--output-dir", str(out), *args)
+    assert result.returncode == 2
+    assert result.stderr == f"error: {message}\n"
+    assert result.stdout == ""
+    assert not out.exists()
+
+
+def test_an_output_dir_that_is_a_file_is_refused_and_the_file_kept(a_file):
+    result = run_script("gan_1d.py", "--output-dir", a_file)
+    assert result.returncode == 2
+    assert result.stderr == (f"error: --output-dir must be a folder, but a file of that name "
+                             f"exists (got {a_file!r})\n")
+    assert open(a_file).read() == "keep me"
+
+
+def test_an_output_dir_that_cannot_be_created_is_refused(a_file):
+    result = run_script("gan_1d.py", "--output-dir", os.path.join(a_file, "run"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --output-dir is not a writable folder (")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert open(a_file).read() == "keep me"

@@ -1,0 +1,107 @@
+"""The freeze discipline of common/training.py, proven by comparing weights."""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import same, snapshot
+import gan_1d
+from common import training
+from common.sampling import generate_latent_points
+
+LATENT_DIM = 5
+
+
+def make_models(seed: int = 0):
+    keras.utils.set_random_seed(seed)
+    d = gan_1d.define_discriminator(hidden=25, learning_rate=0.01, beta_1=0.9)
+    g = gan_1d.define_generator(LATENT_DIM, hidden=15)
+    gan = gan_1d.define_gan(g, d, learning_rate=0.01, beta_1=0.9)
+    return d, g, gan
+
+
+def one_step(d, g, gan, batch_size: int, rng):
+    """One train_step, recording D's and G's weights right before and after the composite update."""
+    seen = {}
+    real_gan_update = gan.train_on_batch
+
+    def spying_gan_update(x, y):
+        seen["d_before"], seen["g_before"] = snapshot(d), snapshot(g)
+        result = real_gan_update(x, y)
+        seen["d_after"], seen["g_after"] = snapshot(d), snapshot(g)
+        return result
+
+    gan.train_on_batch = spying_gan_update
+    half = batch_size // 2
+    x_real, _ = gan_1d.generate_real_samples("x2", half, rng)
+    losses = training.train_step(
+        d, gan, training.fakes_as_the_composite_sees_them(g), x_real,
+        generate_latent_points(LATENT_DIM, half, rng),
+        generate_latent_points(LATENT_DIM, batch_size, rng),
+        np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32),
+        np.ones((batch_size, 1), dtype=np.float32))
+    gan.train_on_batch = real_gan_update
+    return losses, seen
+
+
+@pytest.mark.parametrize("batch_sizes", [(16,), (16, 32, 8)], ids=["one size", "size changes"])
+def test_d_learns_from_its_update_is_frozen_in_the_composite_and_g_learns(batch_sizes):
+    d, g, gan = make_models()
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for batch_size in batch_sizes:  # a new batch size retraces Keras' train functions
+            d_start, g_start = snapshot(d), snapshot(g)
+            losses, seen = one_step(d, g, gan, batch_size, rng)
+            assert all(np.isfinite(losses))
+            assert not same(d_start, seen["d_before"]), "D did not learn from its own update"
+            assert same(g_start, seen["g_before"]), "D's update changed G"
+            assert same(seen["d_before"], seen["d_after"]), "the composite update changed D"
+            assert not same(seen["g_before"], seen["g_after"]), "G did not learn"
+    messages = [str(w.message) for w in caught]
+    assert not any("does not have any trainable weights" in m for m in messages), messages
+
+
+def test_the_tutorials_freeze_order_alone_leaves_d_frozen_forever():
+    """The trap this project avoids: without re-setting trainable, D's first update is traced
+    with D frozen. This proves the test above can tell the difference."""
+    d, g, gan = make_models()
+    rng = np.random.default_rng(0)
+    x_real, y_real = gan_1d.generate_real_samples("x2", 16, rng)
+    before = snapshot(d)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        d.train_on_batch(x_real, y_real)  # D.trainable is still False from define_gan
+    assert same(before, snapshot(d))
+    assert any("does not have any trainable weights" in str(w.message) for w in caught)
+
+
+def test_fakes_for_d_come_from_the_generator_in_training_mode():
+    """With BatchNorm, training mode (batch statistics) and inference mode (moving averages)
+    give different fakes; D must get the training-mode ones the composite trains G on."""
+    keras.utils.set_random_seed(0)
+    g = keras.Sequential([keras.Input((LATENT_DIM,)), keras.layers.Dense(8),
+                          keras.layers.BatchNormalization(), keras.layers.Dense(2)])
+    z = generate_latent_points(LATENT_DIM, 32, np.random.default_rng(0)) * 3 + 1
+    drawn = np.asarray(training.fakes_as_the_composite_sees_them(g)(z))
+    np.testing.assert_allclose(drawn, np.asarray(g(z, training=True)), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(drawn, g.predict_on_batch(z), atol=1e-3)
+
+
+def test_train_records_one_row_per_evaluation_including_the_last_iteration():
+    d, g, gan = make_models()
+    rng = np.random.default_rng(0)
+    evaluated = []
+    history = training.train(
+        d, g, gan, lambda n: gan_1d.generate_real_samples("x2", n, rng), LATENT_DIM,
+        iterations=25, batch_size=8, eval_every=10,
+        summarize_performance=lambda i: evaluated.append(i) or {"metric": float(i)}, rng=rng)
+    assert evaluated == [10, 20, 25]
+    assert [row["iteration"] for row in history] == [10, 20, 25]
+    assert [row["metric"] for row in history] == [10.0, 20.0, 25.0]
+    for row in history:
+        assert np.isfinite(row["d_loss"]) and np.isfinite(row["g_loss"])
+        assert row["ms_per_iteration"] > 0
+    assert history[0]["train_seconds"] < history[-1]["train_seconds"]
