@@ -8,8 +8,12 @@ def generate_latent_points(latent_dim: int, n: int, rng: np.random.Generator) ->
     return rng.standard_normal((n, latent_dim), dtype=np.float32)
 
 
-def generate_fake_samples(g_model, latent_dim: int, n: int,
-                          rng: np.random.Generator) -> tuple:
-    """n generated samples with class label 0, for evaluation and pictures (inference mode)."""
-    x = np.asarray(g_model.predict_on_batch(generate_latent_points(latent_dim, n, rng)))
-    return x, np.zeros((n, 1), dtype=np.float32)
+def generate_fake_samples(g_model, latent_points: np.ndarray) -> tuple:
+    """Generated samples for the given latent points, with class label 0 (inference mode).
+
+    The tutorial draws the latent points inside; here the caller does, so that evaluations
+    can reuse the same fixed points and pictures compare. (Training draws its own fakes:
+    see common/training.py.)
+    """
+    x = np.asarray(g_model.predict_on_batch(latent_points))
+    return x, np.zeros((len(x), 1), dtype=np.float32)

@@ -23,7 +23,7 @@ def test_help_documents_every_flag_with_its_default():
     assert result.returncode == 0
     for flag in GAN_1D_FLAGS:
         assert flag in result.stdout
-    assert "(default: 10000)" in result.stdout
+    assert "(default: 5000)" in result.stdout
 
 
 @pytest.fixture
