@@ -5,6 +5,8 @@ what one iteration is made of. A benchmark prints figures; no test times anythin
 """
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import time
@@ -48,9 +50,10 @@ def main():
     def real(k):
         return gan_1d.generate_real_samples("x2", k, rng)
 
-    training.train(d, g, gan, real, latent, 200, batch, 200, lambda i: {}, rng)  # warm up
-    row = training.train(d, g, gan, real, latent, n, batch, n, lambda i: {}, rng)[-1]
-    print(f"training loop (common/training.py)   {row['ms_per_iteration']:7.3f} ms/iteration")
+    with contextlib.redirect_stdout(io.StringIO()):  # the loop's own progress lines
+        training.train(d, g, gan, real, latent, 200, batch, 200, lambda i: {}, rng)  # warm up
+        row = training.train(d, g, gan, real, latent, n, batch, n, lambda i: {}, rng)[-1]
+    print(f"{'training loop (common/training.py)':40s}{row['ms_per_iteration']:8.3f} ms/iteration")
 
     draw = training.fakes_as_the_composite_sees_them(g)
     x_d = np.concatenate([real(half)[0], np.asarray(draw(generate_latent_points(latent, half, rng)))])
@@ -68,9 +71,10 @@ def main():
             latent, half + batch, rng)),
     }
     for name, fn in parts.items():
-        print(f"{name:38s}{ms_per_call(fn, n):7.3f} ms")
+        print(f"{name:40s}{ms_per_call(fn, n):8.3f} ms")
     d.trainable = False
-    print(f"{'  for scale: G.predict() (the tutorial)':38s}{ms_per_call(lambda: g.predict(z, verbose=0), 30):7.3f} ms")
+    tutorial = ms_per_call(lambda: g.predict(z, verbose=0), 30)
+    print(f"{'  for scale: G.predict(), as the tutorial':40s}{tutorial:8.3f} ms")
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ def test_a_cli_run_writes_every_output_file(tiny_run):
 
     g = keras.models.load_model(out / "generator.keras")
     d = keras.models.load_model(out / "discriminator.keras")
-    assert g.input_shape == (None, 5) and g.output_shape == (None, 2)
+    assert g.input_shape == (None, config["LATENT_DIM"]) and g.output_shape == (None, 2)
     assert d.input_shape == (None, 2) and d.output_shape == (None, 1)
     # The final metrics are those of the saved generator, on the same fixed evaluation points.
     assert metrics["mae"] == pytest.approx(float(history[-1]["mae"]), rel=1e-6)
