@@ -69,8 +69,11 @@ def parse_args(argv=None) -> dict:
 if __name__ == "__main__":
     CONFIG = parse_args()  # bad flags fail here, in milliseconds, before TensorFlow loads
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
-import keras  # noqa: E402
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
+with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines without a GPU
+    import keras  # noqa: E402
+    import tensorflow as tf  # noqa: E402
+    DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
 from common import gif, plotting, saving, training  # noqa: E402
 from common.sampling import generate_fake_samples, generate_latent_points  # noqa: E402
@@ -210,15 +213,10 @@ def train(g_model, d_model, gan_model, cfg: dict, rng: np.random.Generator,
     return history, frames
 
 
-def learning_rate(cfg: dict):
-    """A constant step size, or one that decays to zero along a cosine over the run."""
-    if not cfg["LR_DECAY"]:
-        return cfg["LEARNING_RATE"]
-    return keras.optimizers.schedules.CosineDecay(cfg["LEARNING_RATE"], cfg["ITERATIONS"])
-
-
 def main(cfg: dict) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, training on the {DEVICE}",
+          flush=True)
     out = cfg["OUTPUT_DIR"]
     saving.save_json(os.path.join(out, "config.json"), cfg)
     keras.utils.set_random_seed(cfg["SEED"])  # the models' initial weights
@@ -228,14 +226,15 @@ def main(cfg: dict) -> dict:
     eval_real, _ = generate_real_samples(cfg["TARGET"], cfg["N_EVAL"], eval_rng)
     eval_latent = generate_latent_points(cfg["LATENT_DIM"], cfg["N_EVAL"], eval_rng)
 
-    d_model = define_discriminator(cfg["D_HIDDEN"], learning_rate(cfg), cfg["BETA_1"])
+    lr = [training.learning_rate(cfg["LEARNING_RATE"], cfg["LR_DECAY"], cfg["ITERATIONS"])
+          for _ in range(2)]  # one schedule per optimizer
+    d_model = define_discriminator(cfg["D_HIDDEN"], lr[0], cfg["BETA_1"])
     g_model = define_generator(cfg["LATENT_DIM"], cfg["G_HIDDEN"])
-    gan_model = define_gan(g_model, d_model, learning_rate(cfg), cfg["BETA_1"])
+    gan_model = define_gan(g_model, d_model, lr[1], cfg["BETA_1"])
     history, frames = train(g_model, d_model, gan_model, cfg, rng, eval_real, eval_latent)
 
     saving.save_model(g_model, os.path.join(out, "generator.keras"))
-    d_model.trainable = True  # saved as a standalone discriminator, ready to train
-    saving.save_model(d_model, os.path.join(out, "discriminator.keras"))
+    saving.save_discriminator(d_model, os.path.join(out, "discriminator.keras"))
     saving.save_history_csv(os.path.join(out, "history.csv"), history)
     plotting.plot_history(os.path.join(out, "curves.png"), history, [
         ("mean losses since the previous evaluation", ["d_loss", "g_loss"], False),

@@ -6,6 +6,7 @@ Nothing here imports TensorFlow, so bad input fails in milliseconds.
 """
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -91,6 +92,21 @@ def check(name: str, values: dict, rule: Rule) -> None:
     problem = rule(values[name])
     if problem:
         fail(f"{flag_name(name)} {problem} (got {values[name]!r})")
+
+
+@contextlib.contextmanager
+def native_stderr_hidden():
+    """Hide what C++ code writes to stderr inside the block (TensorFlow's start-up chatter,
+    such as "Could not find cuda drivers"); Python's own errors still show after it."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 # --- Rules ---------------------------------------------------------------------------------

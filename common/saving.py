@@ -38,3 +38,13 @@ def save_model(model, path: str) -> None:
     tmp = path[: -len(".keras")] + ".tmp.keras"
     model.save(tmp)
     os.replace(tmp, path)
+
+
+def save_discriminator(d_model, path: str) -> None:
+    """Save D trainable, as a standalone discriminator ready to train.
+
+    After a composite update D is frozen; saved so, it would load frozen. The training loop
+    sets `trainable` again before each update, so this is safe mid-run too.
+    """
+    d_model.trainable = True
+    save_model(d_model, path)

@@ -43,6 +43,14 @@ def train_step(d_model, gan_model, draw_fakes: Callable, x_real: np.ndarray,
     return float(d_loss), float(g_loss)
 
 
+def learning_rate(initial: float, decay: bool, iterations: int):
+    """A constant Adam step size, or one that decays to zero along a cosine over the run:
+    big steps early, small ones at the end, so the players settle instead of wobbling."""
+    if not decay:
+        return initial
+    return keras.optimizers.schedules.CosineDecay(initial, iterations)
+
+
 def format_row(row: dict) -> str:
     """One summary line: 'iteration 2000: d_loss=0.69 ... ms_per_iteration=3.9'."""
     parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"

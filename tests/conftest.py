@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -23,3 +25,31 @@ def snapshot(model) -> list:
 def same(a: list, b: list) -> bool:
     """Bit-identical weights."""
     return all(x.shape == y.shape and (x == y).all() for x, y in zip(a, b))
+
+
+def watched_train_step(d, g, gan, x_real, latent_dim: int, rng) -> tuple:
+    """One common.training.train_step (batch: twice the real images), recording D's and G's
+    weights right before and after the composite update. Returns (losses, records)."""
+    from common import training
+    from common.sampling import generate_latent_points
+    seen = {}
+    real_gan_update = gan.train_on_batch
+
+    def spying_gan_update(x, y):
+        seen["d_before"], seen["g_before"] = snapshot(d), snapshot(g)
+        result = real_gan_update(x, y)
+        seen["d_after"], seen["g_after"] = snapshot(d), snapshot(g)
+        return result
+
+    gan.train_on_batch = spying_gan_update
+    half = len(x_real)
+    try:
+        losses = training.train_step(
+            d, gan, training.fakes_as_the_composite_sees_them(g), x_real,
+            generate_latent_points(latent_dim, half, rng),
+            generate_latent_points(latent_dim, 2 * half, rng),
+            np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32),
+            np.ones((2 * half, 1), dtype=np.float32))
+    finally:
+        gan.train_on_batch = real_gan_update
+    return losses, seen

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import same, snapshot
+from conftest import same, snapshot, watched_train_step
 import gan_1d
 from common import training
 from common.sampling import generate_latent_points
@@ -23,27 +23,8 @@ def make_models(seed: int = 0):
 
 
 def one_step(d, g, gan, batch_size: int, rng):
-    """One train_step, recording D's and G's weights right before and after the composite update."""
-    seen = {}
-    real_gan_update = gan.train_on_batch
-
-    def spying_gan_update(x, y):
-        seen["d_before"], seen["g_before"] = snapshot(d), snapshot(g)
-        result = real_gan_update(x, y)
-        seen["d_after"], seen["g_after"] = snapshot(d), snapshot(g)
-        return result
-
-    gan.train_on_batch = spying_gan_update
-    half = batch_size // 2
-    x_real, _ = gan_1d.generate_real_samples("x2", half, rng)
-    losses = training.train_step(
-        d, gan, training.fakes_as_the_composite_sees_them(g), x_real,
-        generate_latent_points(LATENT_DIM, half, rng),
-        generate_latent_points(LATENT_DIM, batch_size, rng),
-        np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32),
-        np.ones((batch_size, 1), dtype=np.float32))
-    gan.train_on_batch = real_gan_update
-    return losses, seen
+    x_real, _ = gan_1d.generate_real_samples("x2", batch_size // 2, rng)
+    return watched_train_step(d, g, gan, x_real, LATENT_DIM, rng)
 
 
 @pytest.mark.parametrize("batch_sizes", [(16,), (16, 32, 8)], ids=["one size", "size changes"])
