@@ -47,3 +47,24 @@ def plot_history(path: str, history: list, panels: list) -> None:
     np.atleast_1d(axes)[-1].set_xlabel("iteration")
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def plot_image_grid(path: str, images: np.ndarray, columns: int, title: str = "") -> None:
+    """Grey images in [0, 1], shape (n, h, w[, 1]), laid out `columns` to a row, no axes."""
+    rows = int(np.ceil(len(images) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.8 + 0.4))
+    for i, ax in enumerate(np.atleast_1d(axes).ravel()):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(np.squeeze(images[i]), cmap="gray_r", vmin=0.0, vmax=1.0)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout(pad=0.2)
+    save_figure(fig, path)
+
+
+def save_grey_png(path: str, image: np.ndarray) -> None:
+    """One grey image in [0, 1] as an 8-bit PNG at its own size (white digit on black)."""
+    buffer = io.BytesIO()
+    plt.imsave(buffer, np.squeeze(image), cmap="gray", vmin=0.0, vmax=1.0, format="png")
+    write_atomically(path, buffer.getvalue())

@@ -1,0 +1,421 @@
+"""A DCGAN that learns handwritten digits: the classic Keras MNIST GAN tutorial, correct on
+Keras 3, quick enough for a laptop CPU, with objective numbers instead of eyeballing.
+
+    python gan_mnist.py                    # digits in minutes; outputs in outputs/gan_mnist/
+    python gan_mnist.py --generate 20      # 20 digits from the newest saved generator
+    python gan_mnist.py --help             # every hyperparameter below is a flag
+
+The discriminator D (two strided convolutions) learns to tell MNIST images from generated ones;
+the generator G (a dense layer and two transposed convolutions) learns, through the composite
+model G -> D with D frozen, to make D call its images real. At every evaluation a small digit
+classifier, trained once on the real images, scores the generated digits.
+"""
+
+import hashlib
+import json
+import os
+import re
+
+import numpy as np
+
+from common import cli
+
+# --- Hyperparameters: every line with a comment is also a flag (BATCH_SIZE <-> --batch-size) ---
+EPOCHS = 24                       # passes over the training images
+BATCH_SIZE = 64                   # images per update; D's batch is half real, half fake
+LATENT_DIM = 100                  # size of the generator's random input
+D_FILTERS = 64                    # D's first convolution's filters (the second has twice as many)
+G_FILTERS = 32                    # G's filters in its dense map and transposed convolutions
+LEARNING_RATE = 0.001             # Adam's step size, for both models (the tutorial: 0.0002)
+BETA_1 = 0.5                      # Adam's momentum, as in the DCGAN paper
+LR_DECAY = False                  # anneal the step size to zero over the run (cosine schedule)
+EVAL_EVERY = 4                    # evaluate, draw and save the models every this many epochs
+N_EVAL = 1_000                    # generated images scored at each evaluation
+DATA = ""                         # an .npz like MNIST's (x_train, y_train); empty: full MNIST
+SEED = 1                          # the same seed on the same machine gives the same run
+OUTPUT_DIR = "outputs/gan_mnist"  # where every file of the run goes
+
+BUNDLED_SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                              "mnist_5k.npz")
+# The image grids are 10 x 10 digits.
+GRID_COLUMNS = 10
+
+
+# --- Reading and checking an .npz of digits (numpy only: runs before TensorFlow loads) ---------
+
+def load_npz(path: str) -> tuple:
+    """x_train (n, 28, 28) uint8 and y_train (n,) digits 0-9 from an MNIST-style .npz.
+
+    Raises ValueError with a sentence that says what is wrong with the file.
+    """
+    if not os.path.exists(path):
+        raise ValueError(f"{path} does not exist")
+    if os.path.isdir(path):
+        raise ValueError(f"{path} is a folder, not an .npz file")
+    try:
+        loaded = np.load(path, allow_pickle=False)  # never unpickle: a file may carry code
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("it holds one array, not named arrays")
+        with loaded:
+            names = loaded.files
+            arrays = {k: loaded[k] for k in ("x_train", "y_train") if k in names}
+    except Exception as e:  # truncated, not a zip, pickled objects: numpy raises many kinds
+        reason = (str(e).splitlines() or [type(e).__name__])[0]
+        raise ValueError(f"{path} is not a readable .npz file ({reason})")
+    if len(arrays) < 2:
+        raise ValueError(f"{path} has no x_train and y_train arrays "
+                         f"(it has: {', '.join(names) or 'nothing'})")
+    x, y = arrays["x_train"], arrays["y_train"]
+    if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) < 2:
+        raise ValueError(f"x_train in {path} must have shape (n, 28, 28), got {x.shape}")
+    if x.dtype != np.uint8:
+        raise ValueError(f"x_train in {path} must be uint8 pixels 0-255, got {x.dtype}")
+    if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or \
+            y.min() < 0 or y.max() > 9:
+        raise ValueError(f"y_train in {path} must be {len(x)} digits 0-9, "
+                         f"got shape {y.shape} and dtype {y.dtype}")
+    return x, y
+
+
+def parse_args(argv=None) -> tuple:
+    """The hyperparameters above, overridden by flags and checked before TensorFlow loads.
+
+    Returns the configuration and the --data images (None when DATA is empty).
+    """
+    cfg = cli.parse_hyperparameters(
+        __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
+        rules={"EPOCHS": [cli.positive],
+               "BATCH_SIZE": [cli.positive, cli.even],
+               "LATENT_DIM": [cli.positive],
+               "D_FILTERS": [cli.positive],
+               "G_FILTERS": [cli.positive],
+               "LEARNING_RATE": [cli.positive],
+               "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
+               "EVAL_EVERY": [cli.positive],
+               "N_EVAL": [cli.positive]},
+        extra_flags=[("--generate", {
+            "type": int, "default": 0, "metavar": "N",
+            "help": "instead of training: write N images from the newest saved generator"})])
+    cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["EPOCHS"], "--epochs"))
+    cli.check("generate", cfg, cli.non_negative)
+    data = None
+    if cfg["DATA"]:
+        try:
+            data = load_npz(cfg["DATA"])
+        except ValueError as e:
+            cli.fail(f"--data: {e}")
+        n_train = len(data[0]) - len(data[0]) // 10  # as load_real_samples splits it
+        cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
+    if cfg["generate"]:
+        newest_generator(cfg["OUTPUT_DIR"])  # fails now if there is nothing to load
+    cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
+    return cfg, data
+
+
+def newest_generator(out_dir: str) -> str:
+    """The path of the generator saved at the latest evaluation (by epoch, not by file date)."""
+    saved = {}
+    if os.path.isdir(out_dir):
+        for name in os.listdir(out_dir):
+            match = re.fullmatch(r"generator_epoch_(\d+)\.keras", name)
+            if match:
+                saved[int(match[1])] = os.path.join(out_dir, name)
+    if not saved:
+        cli.fail(f"--generate: no generator_epoch_*.keras in {out_dir}; train first "
+                 f"(python gan_mnist.py --output-dir {out_dir})")
+    return saved[max(saved)]
+
+
+if __name__ == "__main__":
+    CONFIG, DATA_ARRAYS = parse_args()  # bad input fails here, before TensorFlow loads
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
+with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines without a GPU
+    import keras  # noqa: E402
+    import tensorflow as tf  # noqa: E402
+    DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+
+from common import gif, metrics, plotting, saving, training  # noqa: E402
+from common.sampling import generate_fake_samples, generate_latent_points  # noqa: E402
+
+
+# --- The models ------------------------------------------------------------------------------
+
+def define_discriminator(filters: int, learning_rate, beta_1: float):
+    """D: a 28x28 image -> probability that it is a real digit (the tutorial's CNN)."""
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(filters, (5, 5), strides=(2, 2), padding="same"),
+        keras.layers.LeakyReLU(negative_slope=0.2),
+        keras.layers.Dropout(0.3),
+        keras.layers.Conv2D(2 * filters, (5, 5), strides=(2, 2), padding="same"),
+        keras.layers.LeakyReLU(negative_slope=0.2),
+        keras.layers.Dropout(0.3),
+        keras.layers.Flatten(),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name="discriminator")
+    # No metrics=["accuracy"]: Keras would reset its variables on every train_on_batch;
+    # summarize_performance measures D's accuracy itself.
+    model.compile(loss="binary_crossentropy",
+                  optimizer=keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1))
+    return model
+
+
+def define_generator(latent_dim: int, filters: int):
+    """G: a latent point -> a 28x28 image with pixels in [0, 1] (the tutorial's DCGAN)."""
+    return keras.Sequential([
+        keras.Input(shape=(latent_dim,)),
+        keras.layers.Dense(7 * 7 * filters),     # a 7x7 map of `filters` channels
+        keras.layers.BatchNormalization(),
+        keras.layers.LeakyReLU(negative_slope=0.2),
+        keras.layers.Reshape((7, 7, filters)),
+        keras.layers.Conv2DTranspose(filters, (4, 4), strides=(2, 2), padding="same"),  # 14x14
+        keras.layers.BatchNormalization(),
+        keras.layers.LeakyReLU(negative_slope=0.2),
+        keras.layers.Conv2DTranspose(filters, (4, 4), strides=(2, 2), padding="same"),  # 28x28
+        keras.layers.BatchNormalization(),
+        keras.layers.LeakyReLU(negative_slope=0.2),
+        keras.layers.Conv2D(1, (7, 7), activation="sigmoid", padding="same"),
+    ], name="generator")
+
+
+def define_gan(g_model, d_model, learning_rate, beta_1: float):
+    """The composite G -> D that trains G to make D say "real".
+
+    D is frozen here as in the tutorial; on Keras 3 the training loop (common/training.py)
+    also sets D.trainable right before each update, which is what really keeps it right.
+    """
+    d_model.trainable = False
+    model = keras.Sequential([g_model, d_model], name="gan")
+    model.compile(loss="binary_crossentropy",
+                  optimizer=keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1))
+    return model
+
+
+# --- The data --------------------------------------------------------------------------------
+
+def load_real_samples(data) -> tuple:
+    """Training and held-out images as float32 in [0, 1], shape (n, 28, 28, 1), labels, source.
+
+    `data` is the (x, y) of --data, or None: then full MNIST (downloaded once by Keras, cached
+    under ~/.keras/datasets), or the bundled 5,000-image sample when it cannot be downloaded.
+    Full MNIST holds out its test set; an .npz holds out a fixed 10 %.
+    """
+    if data is None:
+        try:
+            (x, y), (x_held, y_held) = keras.datasets.mnist.load_data()
+            source = "MNIST (60,000 training images; its 10,000 test images held out)"
+            return scale(x), y, scale(x_held), y_held, source
+        except Exception as e:  # no network, a proxy, a broken cache: all mean the same here
+            reason = (str(e).splitlines() or [type(e).__name__])[0][-80:]
+            print(f"warning: could not get full MNIST (...{reason}); using the bundled "
+                  f"5,000-image sample. For the full set run once with internet access, or "
+                  f"pass --data PATH to an mnist.npz.", flush=True)
+            data, source = load_npz(BUNDLED_SAMPLE), "the bundled 5,000-image MNIST sample"
+    else:
+        source = "the --data file"
+    x, y = data
+    order = np.random.default_rng(0).permutation(len(x))  # fixed: independent of SEED
+    held, train = order[: len(x) // 10], order[len(x) // 10:]
+    return scale(x[train]), y[train], scale(x[held]), y[held], source
+
+
+def scale(x: np.ndarray) -> np.ndarray:
+    """uint8 pixels 0-255 -> float32 in [0, 1] with a channel axis, as the models expect."""
+    return (x.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def generate_real_samples(dataset: np.ndarray, n: int, rng: np.random.Generator) -> tuple:
+    """n images picked at random from the dataset, with class label 1 (as in the tutorial)."""
+    return dataset[rng.integers(0, len(dataset), n)], np.ones((n, 1), dtype=np.float32)
+
+
+# --- The evaluation --------------------------------------------------------------------------
+
+def define_classifier():
+    """A small CNN that reads digits; its 128-unit layer gives the features for the FD."""
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(32, (3, 3), activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(64, (3, 3), activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Flatten(),
+        keras.layers.Dropout(0.3),
+        keras.layers.Dense(128, activation="relu", name="features"),
+        keras.layers.Dense(10, activation="softmax"),
+    ], name="digit_classifier")
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                  metrics=["accuracy"])
+    return model
+
+
+def train_classifier(x, y, x_held, y_held, out_dir: str):
+    """The digit classifier for these images: loaded from the output folder when it was
+    trained on exactly them, else trained now (about 50,000 images' worth) and saved there."""
+    fingerprint = hashlib.sha1(x.tobytes()).hexdigest()[:16]
+    path, info_path = (os.path.join(out_dir, f"classifier.{ext}") for ext in ("keras", "json"))
+    try:
+        with open(info_path) as f:
+            if json.load(f)["fingerprint"] == fingerprint:
+                return keras.models.load_model(path)
+    except (OSError, ValueError, KeyError):
+        pass  # no usable cache: train one
+    model = define_classifier()
+    model.fit(x, y, batch_size=128, epochs=min(20, max(1, 50_000 // len(x))), verbose=0)
+    accuracy = float(np.mean(model.predict(x_held, verbose=0).argmax(axis=1) == y_held))
+    print(f"digit classifier trained on {len(x)} images: {accuracy:.1%} right on "
+          f"{len(x_held)} held-out images", flush=True)
+    saving.save_model(model, path)
+    saving.save_json(info_path, {"fingerprint": fingerprint, "held_out_accuracy": accuracy})
+    return model
+
+
+def probs_and_features(classifier):
+    """A model that gives, for each image, the classifier's probabilities and 128 features."""
+    return keras.Model(classifier.inputs,
+                       [classifier.outputs[0], classifier.get_layer("features").output])
+
+
+def classify(scorer, images: np.ndarray) -> tuple:
+    """Probabilities (n, 10) and features (n, 128) of the images."""
+    probs, features = scorer.predict(images, batch_size=500, verbose=0)
+    return probs, features
+
+
+def image_metrics(scorer, images: np.ndarray, held_features: np.ndarray) -> dict:
+    """Classifier score, Fréchet distance to held-out real images, confident share, the
+    smallest class's share and each class's share."""
+    probs, features = classify(scorer, images)
+    shares = metrics.class_shares(probs)
+    return {"score": metrics.classifier_score(probs),
+            "fd": metrics.frechet_distance(features, held_features),
+            "confident": metrics.confident_share(probs),
+            "min_class_share": float(shares.min()),
+            **{f"class_{digit}": float(share) for digit, share in enumerate(shares)}}
+
+
+def summarize_performance(epoch: int, g_model, d_model, scorer, eval_latent, grid_latent,
+                          x_held, held_features, out_dir: str) -> tuple:
+    """Score the generated digits, draw the grid of fixed latent points, save the models.
+
+    Returns the row of numbers and the path of the grid.
+    """
+    fakes, _ = generate_fake_samples(g_model, eval_latent)
+    row = {"epoch": epoch,
+           "acc_real": float(np.mean(np.asarray(d_model(x_held, training=False)) > 0.5)),
+           "acc_fake": float(np.mean(np.asarray(d_model(fakes, training=False)) <= 0.5)),
+           **image_metrics(scorer, fakes, held_features)}
+    grid = os.path.join(out_dir, f"grid_epoch_{epoch:03d}.png")
+    plotting.plot_image_grid(grid, generate_fake_samples(g_model, grid_latent)[0], GRID_COLUMNS,
+                             f"epoch {epoch}: score {row['score']:.2f}, FD {row['fd']:.1f}")
+    saving.save_model(g_model, os.path.join(out_dir, f"generator_epoch_{epoch:03d}.keras"))
+    saving.save_discriminator(d_model,
+                              os.path.join(out_dir, f"discriminator_epoch_{epoch:03d}.keras"))
+    return row, grid
+
+
+# --- Training and the run ----------------------------------------------------------------------
+
+def train(g_model, d_model, gan_model, cfg: dict, x_train, rng, evaluate) -> list:
+    """The tutorial's train(): EPOCHS passes of batches, alternating D and G updates, and an
+    evaluation every EVAL_EVERY epochs. `evaluate(epoch)` returns a row of numbers."""
+    steps_per_epoch = len(x_train) // cfg["BATCH_SIZE"]
+    return training.train(
+        d_model, g_model, gan_model,
+        generate_real_samples=lambda n: generate_real_samples(x_train, n, rng),
+        latent_dim=cfg["LATENT_DIM"], iterations=cfg["EPOCHS"] * steps_per_epoch,
+        batch_size=cfg["BATCH_SIZE"], eval_every=cfg["EVAL_EVERY"] * steps_per_epoch,
+        summarize_performance=lambda iteration: evaluate(-(-iteration // steps_per_epoch)),
+        rng=rng)
+
+
+def generate(cfg: dict) -> None:
+    """The tutorial's last step: load the newest saved generator and draw --generate digits."""
+    path = newest_generator(cfg["OUTPUT_DIR"])
+    try:
+        g_model = keras.models.load_model(path, safe_mode=True)
+    except Exception as e:  # a corrupt or foreign file: say so, in one line
+        cli.fail(f"--generate: cannot load {path} ({type(e).__name__}: {e})".splitlines()[0])
+    n = cfg["generate"]
+    latent = generate_latent_points(g_model.input_shape[1], n, np.random.default_rng(cfg["SEED"]))
+    images, _ = generate_fake_samples(g_model, latent)
+    folder = os.path.join(cfg["OUTPUT_DIR"], "generated")
+    os.makedirs(folder, exist_ok=True)
+    plotting.plot_image_grid(os.path.join(folder, "grid.png"), images, min(n, GRID_COLUMNS),
+                             f"{n} digits from {os.path.basename(path)}")
+    for i, image in enumerate(images):
+        plotting.save_grey_png(os.path.join(folder, f"digit_{i:03d}.png"), image)
+    print(f"{n} digits from {path} in {folder}/ (grid.png, digit_000.png ...)")
+
+
+def main(cfg: dict, data) -> dict:
+    """Train on the configuration, write every output file, return the final metrics."""
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, training on the {DEVICE}",
+          flush=True)
+    if cfg["generate"]:
+        return generate(cfg)
+    out = cfg["OUTPUT_DIR"]
+    x_train, y_train, x_held, y_held, source = load_real_samples(data)
+    print(f"data: {source}: {len(x_train)} training images, {len(x_held)} held out", flush=True)
+    cli.check("BATCH_SIZE", cfg, cli.at_most(len(x_train), "the number of training images"))
+    saving.save_json(os.path.join(out, "config.json"), cfg)
+
+    keras.utils.set_random_seed(cfg["SEED"])  # initial weights, dropout
+    train_seed, eval_seed = np.random.SeedSequence(cfg["SEED"]).spawn(2)
+    rng, eval_rng = np.random.default_rng(train_seed), np.random.default_rng(eval_seed)
+    eval_latent = generate_latent_points(cfg["LATENT_DIM"], cfg["N_EVAL"], eval_rng)
+    grid_latent = generate_latent_points(cfg["LATENT_DIM"], GRID_COLUMNS ** 2, eval_rng)
+
+    scorer = probs_and_features(train_classifier(x_train, y_train, x_held, y_held, out))
+    _, held_features = classify(scorer, x_held)
+    real = image_metrics(scorer, x_train[:cfg["N_EVAL"]], held_features)
+    print(f"real training images, for reference: score={real['score']:.2f} "
+          f"fd={real['fd']:.2f} confident={real['confident']:.2f} "
+          f"min_class_share={real['min_class_share']:.3f}", flush=True)
+
+    iterations = cfg["EPOCHS"] * (len(x_train) // cfg["BATCH_SIZE"])
+    lr = [training.learning_rate(cfg["LEARNING_RATE"], cfg["LR_DECAY"], iterations)
+          for _ in range(2)]  # one schedule per optimizer
+    d_model = define_discriminator(cfg["D_FILTERS"], lr[0], cfg["BETA_1"])
+    g_model = define_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"])
+    gan_model = define_gan(g_model, d_model, lr[1], cfg["BETA_1"])
+    grids = []
+
+    def evaluate(epoch: int) -> dict:
+        row, grid = summarize_performance(epoch, g_model, d_model, scorer, eval_latent,
+                                          grid_latent, x_held, held_features, out)
+        grids.append(grid)
+        return row
+
+    history = train(g_model, d_model, gan_model, cfg, x_train, rng, evaluate)
+
+    saving.save_model(g_model, os.path.join(out, "generator.keras"))
+    saving.save_discriminator(d_model, os.path.join(out, "discriminator.keras"))
+    saving.save_history_csv(os.path.join(out, "history.csv"), history)
+    plotting.plot_history(os.path.join(out, "curves.png"), history, [
+        ("mean losses since the previous evaluation", ["d_loss", "g_loss"], False),
+        ("discriminator accuracy", ["acc_real", "acc_fake"], False),
+        ("classifier score (10 at best)", ["score"], False),
+        ("Fréchet distance to held-out real images", ["fd"], True),
+        ("confident share, smallest class's share", ["confident", "min_class_share"], False),
+    ])
+    gif.make_gif(grids, os.path.join(out, "progress.gif"))
+
+    # The final numbers come from the saved file, which proves it holds the trained generator.
+    saved_g = keras.models.load_model(os.path.join(out, "generator.keras"))
+    final = {"epoch": history[-1]["epoch"], "iteration": history[-1]["iteration"],
+             **image_metrics(scorer, generate_fake_samples(saved_g, eval_latent)[0],
+                             held_features),
+             "train_seconds": history[-1]["train_seconds"],
+             "real_reference": {k: real[k] for k in ("score", "fd", "confident",
+                                                     "min_class_share")}}
+    saving.save_json(os.path.join(out, "metrics.json"), final)
+    print(f"final (from {out}/generator.keras, {cfg['N_EVAL']} images): "
+          f"score={final['score']:.2f} fd={final['fd']:.2f} confident={final['confident']:.2f} "
+          f"min_class_share={final['min_class_share']:.3f}; outputs in {out}/")
+    return final
+
+
+if __name__ == "__main__":
+    main(CONFIG, DATA_ARRAYS)
