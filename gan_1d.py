@@ -215,7 +215,7 @@ def train(g_model, d_model, gan_model, cfg: dict, rng: np.random.Generator,
 
 def main(cfg: dict) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, training on the {DEVICE}",
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, running on the {DEVICE}",
           flush=True)
     out = cfg["OUTPUT_DIR"]
     saving.save_json(os.path.join(out, "config.json"), cfg)

@@ -13,6 +13,7 @@ classifier, trained once on the real images, scores the generated digits.
 
 import hashlib
 import json
+import math
 import os
 import re
 
@@ -326,7 +327,7 @@ def train(g_model, d_model, gan_model, cfg: dict, x_train, rng, evaluate) -> lis
         generate_real_samples=lambda n: generate_real_samples(x_train, n, rng),
         latent_dim=cfg["LATENT_DIM"], iterations=cfg["EPOCHS"] * steps_per_epoch,
         batch_size=cfg["BATCH_SIZE"], eval_every=cfg["EVAL_EVERY"] * steps_per_epoch,
-        summarize_performance=lambda iteration: evaluate(-(-iteration // steps_per_epoch)),
+        summarize_performance=lambda iteration: evaluate(math.ceil(iteration / steps_per_epoch)),
         rng=rng)
 
 
@@ -337,6 +338,9 @@ def generate(cfg: dict) -> None:
         g_model = keras.models.load_model(path, safe_mode=True)
     except Exception as e:  # a corrupt or foreign file: say so, in one line
         cli.fail(f"--generate: cannot load {path} ({type(e).__name__}: {e})".splitlines()[0])
+    if g_model.output_shape[1:] != (28, 28, 1):
+        cli.fail(f"--generate: {path} is not an MNIST generator (its output shape is "
+                 f"{g_model.output_shape}, not (None, 28, 28, 1))")
     n = cfg["generate"]
     latent = generate_latent_points(g_model.input_shape[1], n, np.random.default_rng(cfg["SEED"]))
     images, _ = generate_fake_samples(g_model, latent)
@@ -351,7 +355,7 @@ def generate(cfg: dict) -> None:
 
 def main(cfg: dict, data) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, training on the {DEVICE}",
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, running on the {DEVICE}",
           flush=True)
     if cfg["generate"]:
         return generate(cfg)

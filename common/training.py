@@ -7,7 +7,7 @@ The trap: Keras 3 reads `trainable` when a model's training function is first tr
 first `train_on_batch`, and again whenever a new input shape makes it retrace), not at
 `compile()`. Set D frozen once, as the tutorial does, and D's own updates are traced frozen
 too: D never learns, and only a warning says so. So we set `D.trainable` right before every
-update, to what that update needs. It costs microseconds and causes no retracing.
+update, to what that update needs. It costs about 0.1 ms and causes no retracing.
 """
 
 import sys

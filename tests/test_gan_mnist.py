@@ -211,6 +211,17 @@ def test_generate_refuses_a_corrupt_generator_file(tiny_run, tmp_path):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+def test_generate_refuses_a_foreign_keras_model(tmp_path):
+    keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)]).save(
+        tmp_path / "generator_epoch_003.keras")
+    result = run_script("gan_mnist.py", "--generate", "3", "--output-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --generate: ") and \
+        "is not an MNIST generator" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "generated").exists()
+
+
 def test_the_classifier_scores_real_digits_high_and_noise_low(tmp_path, sample):
     x, y = gan_mnist.scale(sample[0]), sample[1]  # the sample is sorted by digit: interleave
     train, real, held = slice(0, None, 2), slice(1, None, 4), slice(3, None, 4)
