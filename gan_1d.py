@@ -226,11 +226,10 @@ def main(cfg: dict) -> dict:
     eval_real, _ = generate_real_samples(cfg["TARGET"], cfg["N_EVAL"], eval_rng)
     eval_latent = generate_latent_points(cfg["LATENT_DIM"], cfg["N_EVAL"], eval_rng)
 
-    lr = [training.learning_rate(cfg["LEARNING_RATE"], cfg["LR_DECAY"], cfg["ITERATIONS"])
-          for _ in range(2)]  # one schedule per optimizer
-    d_model = define_discriminator(cfg["D_HIDDEN"], lr[0], cfg["BETA_1"])
+    lr = training.learning_rate(cfg["LEARNING_RATE"], cfg["LR_DECAY"], cfg["ITERATIONS"])
+    d_model = define_discriminator(cfg["D_HIDDEN"], lr, cfg["BETA_1"])
     g_model = define_generator(cfg["LATENT_DIM"], cfg["G_HIDDEN"])
-    gan_model = define_gan(g_model, d_model, lr[1], cfg["BETA_1"])
+    gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
     history, frames = train(g_model, d_model, gan_model, cfg, rng, eval_real, eval_latent)
 
     saving.save_model(g_model, os.path.join(out, "generator.keras"))

@@ -105,12 +105,17 @@ def parse_args(argv=None) -> tuple:
             data = load_npz(cfg["DATA"])
         except ValueError as e:
             cli.fail(f"--data: {e}")
-        n_train = len(data[0]) - len(data[0]) // 10  # as load_real_samples splits it
+        n_train = len(data[0]) - held_out_size(len(data[0]))
         cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
     if cfg["generate"]:
         newest_generator(cfg["OUTPUT_DIR"])  # fails now if there is nothing to load
     cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
     return cfg, data
+
+
+def held_out_size(n_images: int) -> int:
+    """How many images of an .npz are held out for the metrics: a fixed 10 %."""
+    return n_images // 10
 
 
 def newest_generator(out_dir: str) -> str:
@@ -217,7 +222,7 @@ def load_real_samples(data) -> tuple:
         source = "the --data file"
     x, y = data
     order = np.random.default_rng(0).permutation(len(x))  # fixed: independent of SEED
-    held, train = order[: len(x) // 10], order[len(x) // 10:]
+    held, train = np.split(order, [held_out_size(len(x))])
     return scale(x[train]), y[train], scale(x[held]), y[held], source
 
 
@@ -379,11 +384,10 @@ def main(cfg: dict, data) -> dict:
           f"min_class_share={real['min_class_share']:.3f}", flush=True)
 
     iterations = cfg["EPOCHS"] * (len(x_train) // cfg["BATCH_SIZE"])
-    lr = [training.learning_rate(cfg["LEARNING_RATE"], cfg["LR_DECAY"], iterations)
-          for _ in range(2)]  # one schedule per optimizer
-    d_model = define_discriminator(cfg["D_FILTERS"], lr[0], cfg["BETA_1"])
+    lr = training.learning_rate(cfg["LEARNING_RATE"], cfg["LR_DECAY"], iterations)
+    d_model = define_discriminator(cfg["D_FILTERS"], lr, cfg["BETA_1"])
     g_model = define_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"])
-    gan_model = define_gan(g_model, d_model, lr[1], cfg["BETA_1"])
+    gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
     grids = []
 
     def evaluate(epoch: int) -> dict:
