@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from common import cli
+from common import cli, run_folder
 
 # --- Hyperparameters: every line with a comment is also a flag (BATCH_SIZE <-> --batch-size) ---
 TARGET = "x2"                  # the curve to learn: x2, sine, gaussian, cubic or poly
@@ -43,12 +43,19 @@ TARGETS = {
     "cubic": (lambda x: 2 * x ** 3, (-0.5, 0.5)),
     "poly": (lambda x: 0.25 * (128 * x ** 4 - 32 * x ** 2 + 1), (-0.5, 0.5)),  # two valleys
 }
+# What a run writes in its output folder: a fresh run refuses to start where these exist.
+RUN_FILES = ["checkpoint.npz", "config.json", "history.csv", "metrics.json", "curves.png",
+             "progress.gif", "generator.keras", "discriminator.keras", "scatter_*.png"]
 
 
 def parse_args(argv=None) -> dict:
-    """The hyperparameters above, overridden by flags and checked before TensorFlow loads."""
-    cfg = cli.parse_hyperparameters(
+    """The hyperparameters above, overridden by flags and checked before TensorFlow loads.
+
+    With --resume, the configuration is the one saved in the output folder's checkpoint.
+    """
+    cfg, given = cli.parse_hyperparameters(
         __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
+        extra_flags=run_folder.FLAGS,
         rules={"TARGET": [cli.one_of(TARGETS)],
                "ITERATIONS": [cli.positive],
                "BATCH_SIZE": [cli.positive, cli.even],
@@ -62,7 +69,10 @@ def parse_args(argv=None) -> dict:
     # Checked last: it creates the folder, which must not happen for otherwise bad input.
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
     cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))
+    cfg = run_folder.prepare(cfg, given, "gan_1d.py", RUN_FILES)
     cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
+    if cfg["overwrite"]:  # last of all: no bad input may stop us once the old run is gone
+        run_folder.clear(cfg["OUTPUT_DIR"], RUN_FILES)
     return cfg
 
 
@@ -75,7 +85,7 @@ with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines 
     import tensorflow as tf  # noqa: E402
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
-from common import gif, plotting, saving, training  # noqa: E402
+from common import checkpoint, gif, plotting, saving, training  # noqa: E402
 from common.sampling import generate_fake_samples, generate_latent_points  # noqa: E402
 
 
@@ -167,50 +177,46 @@ def plot_limits(target: str) -> tuple:
     return (lo - dx, hi + dx), (y.min() - dy, y.max() + dy)
 
 
+def frame_path(out_dir: str, iteration: int) -> str:
+    return os.path.join(out_dir, f"scatter_{iteration:06d}.png")
+
+
 def summarize_performance(iteration: int, g_model, d_model, target: str,
                           eval_real: np.ndarray, eval_latent: np.ndarray, n_plot: int,
-                          out_dir: str) -> tuple:
-    """Measure the models and save a scatter plot of real vs generated points.
+                          out_dir: str) -> dict:
+    """Measure the models and save a scatter plot of real vs generated points (the frame).
 
     Always the same real points and latent points, so numbers and frames compare across
-    evaluations. Returns the metrics and the path of the frame.
+    evaluations. Returns the metrics.
     """
     metrics, fake = measure(g_model, d_model, target, eval_real, eval_latent)
     f, (lo, hi) = TARGETS[target]
     curve_x = np.linspace(lo, hi, 400)
     xlim, ylim = plot_limits(target)
-    frame = os.path.join(out_dir, f"scatter_{iteration:06d}.png")
     plotting.plot_scatter(
-        frame, eval_real[:n_plot], fake[:n_plot], np.stack([curve_x, f(curve_x)], axis=1),
+        frame_path(out_dir, iteration), eval_real[:n_plot], fake[:n_plot], np.stack([curve_x, f(curve_x)], axis=1),
         xlim, ylim, f"{target}, iteration {iteration}: mean |y - f(x)| = {metrics['mae']:.4f}, "
                     f"KS = {metrics['ks']:.3f}")
-    return metrics, frame
+    return metrics
 
 
 # --- Training and the run ----------------------------------------------------------------------
 
 def train(g_model, d_model, gan_model, cfg: dict, rng: np.random.Generator,
-          eval_real: np.ndarray, eval_latent: np.ndarray) -> tuple:
-    """The tutorial's train(): alternate D and G updates, evaluate every EVAL_EVERY iterations.
-
-    Returns the history (one row per evaluation) and the scatter-plot frames, in order.
-    """
-    frames = []
-
-    def evaluate(iteration: int) -> dict:
-        metrics, frame = summarize_performance(iteration, g_model, d_model, cfg["TARGET"],
-                                               eval_real, eval_latent, cfg["N_PLOT"],
-                                               cfg["OUTPUT_DIR"])
-        frames.append(frame)
-        return metrics
-
-    history = training.train(
+          eval_real: np.ndarray, eval_latent: np.ndarray) -> list:
+    """The tutorial's train(): alternate D and G updates, evaluate every EVAL_EVERY iterations,
+    save a checkpoint after each evaluation. Returns the history (one row per evaluation)."""
+    return training.train(
         d_model, g_model, gan_model,
         generate_real_samples=lambda n: generate_real_samples(cfg["TARGET"], n, rng),
         latent_dim=cfg["LATENT_DIM"], iterations=cfg["ITERATIONS"],
         batch_size=cfg["BATCH_SIZE"], eval_every=cfg["EVAL_EVERY"],
-        summarize_performance=evaluate, rng=rng)
-    return history, frames
+        summarize_performance=lambda i: summarize_performance(
+            i, g_model, d_model, cfg["TARGET"], eval_real, eval_latent, cfg["N_PLOT"],
+            cfg["OUTPUT_DIR"]),
+        rng=rng, checkpoint_path=os.path.join(cfg["OUTPUT_DIR"], checkpoint.NAME),
+        run_info={"script": "gan_1d.py", "config": run_folder.hyperparameters(cfg)},
+        resume=cfg["resume"])
 
 
 def main(cfg: dict) -> dict:
@@ -218,7 +224,7 @@ def main(cfg: dict) -> dict:
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, running on the {DEVICE}",
           flush=True)
     out = cfg["OUTPUT_DIR"]
-    saving.save_json(os.path.join(out, "config.json"), cfg)
+    saving.save_json(os.path.join(out, "config.json"), run_folder.hyperparameters(cfg))
     keras.utils.set_random_seed(cfg["SEED"])  # the models' initial weights
     # Separate random streams: training draws never shift the fixed evaluation sets.
     train_seed, eval_seed = np.random.SeedSequence(cfg["SEED"]).spawn(2)
@@ -230,7 +236,7 @@ def main(cfg: dict) -> dict:
     d_model = define_discriminator(cfg["D_HIDDEN"], lr, cfg["BETA_1"])
     g_model = define_generator(cfg["LATENT_DIM"], cfg["G_HIDDEN"])
     gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
-    history, frames = train(g_model, d_model, gan_model, cfg, rng, eval_real, eval_latent)
+    history = train(g_model, d_model, gan_model, cfg, rng, eval_real, eval_latent)
 
     saving.save_model(g_model, os.path.join(out, "generator.keras"))
     saving.save_discriminator(d_model, os.path.join(out, "discriminator.keras"))
@@ -241,7 +247,8 @@ def main(cfg: dict) -> dict:
         ("mean |y - f(x)| of generated points", ["mae"], True),
         ("KS distance of generated x to the uniform domain", ["ks"], True),
     ])
-    gif.make_gif(frames, os.path.join(out, "progress.gif"))
+    gif.make_gif([frame_path(out, row["iteration"]) for row in history],
+                 os.path.join(out, "progress.gif"))
 
     # The final numbers come from the saved file, which proves it holds the trained generator.
     saved_g = keras.models.load_model(os.path.join(out, "generator.keras"))
@@ -255,4 +262,4 @@ def main(cfg: dict) -> dict:
 
 
 if __name__ == "__main__":
-    main(CONFIG)
+    cli.run_main(main, CONFIG)

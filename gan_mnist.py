@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from common import cli
+from common import cli, run_folder
 
 # --- Hyperparameters: every line with a comment is also a flag (BATCH_SIZE <-> --batch-size) ---
 EPOCHS = 24                       # passes over the training images
@@ -40,6 +40,11 @@ BUNDLED_SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"
                               "mnist_5k.npz")
 # The image grids are 10 x 10 digits.
 GRID_COLUMNS = 10
+# What a run writes in its output folder: a fresh run refuses to start where these exist.
+# (The digit classifier, classifier.keras/.json, is a cache that runs share: never deleted.)
+RUN_FILES = ["checkpoint.npz", "config.json", "history.csv", "metrics.json", "curves.png",
+             "progress.gif", "generator.keras", "discriminator.keras", "grid_epoch_*.png",
+             "generator_epoch_*.keras", "discriminator_epoch_*.keras", "generated"]
 
 
 # --- Reading and checking an .npz of digits (numpy only: runs before TensorFlow loads) ---------
@@ -81,9 +86,10 @@ def load_npz(path: str) -> tuple:
 def parse_args(argv=None) -> tuple:
     """The hyperparameters above, overridden by flags and checked before TensorFlow loads.
 
-    Returns the configuration and the --data images (None when DATA is empty).
+    Returns the configuration and the --data images (None when DATA is empty). With --resume,
+    the configuration is the one saved in the output folder's checkpoint.
     """
-    cfg = cli.parse_hyperparameters(
+    cfg, given = cli.parse_hyperparameters(
         __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
         rules={"EPOCHS": [cli.positive],
                "BATCH_SIZE": [cli.positive, cli.even],
@@ -94,11 +100,18 @@ def parse_args(argv=None) -> tuple:
                "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
                "EVAL_EVERY": [cli.positive],
                "N_EVAL": [cli.positive]},
-        extra_flags=[("--generate", {
+        extra_flags=run_folder.FLAGS + [("--generate", {
             "type": int, "default": 0, "metavar": "N",
             "help": "instead of training: write N images from the newest saved generator"})])
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["EPOCHS"], "--epochs"))
     cli.check("generate", cfg, cli.non_negative)
+    if cfg["generate"]:
+        if cfg["resume"] or cfg["overwrite"]:
+            cli.fail("--generate trains nothing: it takes neither --resume nor --overwrite")
+        newest_generator(cfg["OUTPUT_DIR"])  # fails now if there is nothing to load
+        cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
+        return cfg, None
+    cfg = run_folder.prepare(cfg, given, "gan_mnist.py", RUN_FILES)
     data = None
     if cfg["DATA"]:
         try:
@@ -107,9 +120,9 @@ def parse_args(argv=None) -> tuple:
             cli.fail(f"--data: {e}")
         n_train = len(data[0]) - held_out_size(len(data[0]))
         cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
-    if cfg["generate"]:
-        newest_generator(cfg["OUTPUT_DIR"])  # fails now if there is nothing to load
     cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
+    if cfg["overwrite"]:  # last of all: no bad input may stop us once the old run is gone
+        run_folder.clear(cfg["OUTPUT_DIR"], RUN_FILES)
     return cfg, data
 
 
@@ -141,7 +154,7 @@ with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines 
     import tensorflow as tf  # noqa: E402
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
-from common import gif, metrics, plotting, saving, training  # noqa: E402
+from common import checkpoint, gif, metrics, plotting, saving, training  # noqa: E402
 from common.sampling import generate_fake_samples, generate_latent_points  # noqa: E402
 
 
@@ -301,31 +314,34 @@ def image_metrics(scorer, images: np.ndarray, held_features: np.ndarray) -> dict
             **{f"class_{digit}": float(share) for digit, share in enumerate(shares)}}
 
 
+def grid_path(out_dir: str, epoch: int) -> str:
+    return os.path.join(out_dir, f"grid_epoch_{epoch:03d}.png")
+
+
 def summarize_performance(epoch: int, g_model, d_model, scorer, eval_latent, grid_latent,
-                          x_held, held_features, out_dir: str) -> tuple:
+                          x_held, held_features, out_dir: str) -> dict:
     """Score the generated digits, draw the grid of fixed latent points, save the models.
 
-    Returns the row of numbers and the path of the grid.
+    Returns the row of numbers.
     """
     fakes, _ = generate_fake_samples(g_model, eval_latent)
     row = {"epoch": epoch,
            "acc_real": float(np.mean(np.asarray(d_model(x_held, training=False)) > 0.5)),
            "acc_fake": float(np.mean(np.asarray(d_model(fakes, training=False)) <= 0.5)),
            **image_metrics(scorer, fakes, held_features)}
-    grid = os.path.join(out_dir, f"grid_epoch_{epoch:03d}.png")
-    plotting.plot_image_grid(grid, generate_fake_samples(g_model, grid_latent)[0], GRID_COLUMNS,
+    plotting.plot_image_grid(grid_path(out_dir, epoch), generate_fake_samples(g_model, grid_latent)[0], GRID_COLUMNS,
                              f"epoch {epoch}: score {row['score']:.2f}, FD {row['fd']:.1f}")
     saving.save_model(g_model, os.path.join(out_dir, f"generator_epoch_{epoch:03d}.keras"))
     saving.save_discriminator(d_model,
                               os.path.join(out_dir, f"discriminator_epoch_{epoch:03d}.keras"))
-    return row, grid
+    return row
 
 
 # --- Training and the run ----------------------------------------------------------------------
 
 def train(g_model, d_model, gan_model, cfg: dict, x_train, rng, evaluate) -> list:
     """The tutorial's train(): EPOCHS passes of batches, alternating D and G updates, and an
-    evaluation every EVAL_EVERY epochs. `evaluate(epoch)` returns a row of numbers."""
+    evaluation and a checkpoint every EVAL_EVERY epochs. `evaluate(epoch)` returns a row."""
     steps_per_epoch = len(x_train) // cfg["BATCH_SIZE"]
     return training.train(
         d_model, g_model, gan_model,
@@ -333,7 +349,9 @@ def train(g_model, d_model, gan_model, cfg: dict, x_train, rng, evaluate) -> lis
         latent_dim=cfg["LATENT_DIM"], iterations=cfg["EPOCHS"] * steps_per_epoch,
         batch_size=cfg["BATCH_SIZE"], eval_every=cfg["EVAL_EVERY"] * steps_per_epoch,
         summarize_performance=lambda iteration: evaluate(math.ceil(iteration / steps_per_epoch)),
-        rng=rng)
+        rng=rng, checkpoint_path=os.path.join(cfg["OUTPUT_DIR"], checkpoint.NAME),
+        run_info={"script": "gan_mnist.py", "config": run_folder.hyperparameters(cfg)},
+        resume=cfg["resume"])
 
 
 def generate(cfg: dict) -> None:
@@ -368,7 +386,7 @@ def main(cfg: dict, data) -> dict:
     x_train, y_train, x_held, y_held, source = load_real_samples(data)
     print(f"data: {source}: {len(x_train)} training images, {len(x_held)} held out", flush=True)
     cli.check("BATCH_SIZE", cfg, cli.at_most(len(x_train), "the number of training images"))
-    saving.save_json(os.path.join(out, "config.json"), cfg)
+    saving.save_json(os.path.join(out, "config.json"), run_folder.hyperparameters(cfg))
 
     keras.utils.set_random_seed(cfg["SEED"])  # initial weights, dropout
     train_seed, eval_seed = np.random.SeedSequence(cfg["SEED"]).spawn(2)
@@ -388,13 +406,10 @@ def main(cfg: dict, data) -> dict:
     d_model = define_discriminator(cfg["D_FILTERS"], lr, cfg["BETA_1"])
     g_model = define_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"])
     gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
-    grids = []
 
     def evaluate(epoch: int) -> dict:
-        row, grid = summarize_performance(epoch, g_model, d_model, scorer, eval_latent,
-                                          grid_latent, x_held, held_features, out)
-        grids.append(grid)
-        return row
+        return summarize_performance(epoch, g_model, d_model, scorer, eval_latent, grid_latent,
+                                     x_held, held_features, out)
 
     history = train(g_model, d_model, gan_model, cfg, x_train, rng, evaluate)
 
@@ -408,7 +423,8 @@ def main(cfg: dict, data) -> dict:
         ("Fréchet distance to held-out real images", ["fd"], True),
         ("confident share, smallest class's share", ["confident", "min_class_share"], False),
     ])
-    gif.make_gif(grids, os.path.join(out, "progress.gif"))
+    gif.make_gif([grid_path(out, row["epoch"]) for row in history],
+                 os.path.join(out, "progress.gif"))
 
     # The final numbers come from the saved file, which proves it holds the trained generator.
     saved_g = keras.models.load_model(os.path.join(out, "generator.keras"))
@@ -426,4 +442,4 @@ def main(cfg: dict, data) -> dict:
 
 
 if __name__ == "__main__":
-    main(CONFIG, DATA_ARRAYS)
+    cli.run_main(main, CONFIG, DATA_ARRAYS)

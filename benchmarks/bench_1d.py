@@ -9,6 +9,7 @@ import contextlib
 import io
 import os
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,9 +51,12 @@ def main():
     def real(k):
         return gan_1d.generate_real_samples("x2", k, rng)
 
-    with contextlib.redirect_stdout(io.StringIO()):  # the loop's own progress lines
-        training.train(d, g, gan, real, latent, 200, batch, 200, lambda i: {}, rng)  # warm up
-        row = training.train(d, g, gan, real, latent, n, batch, n, lambda i: {}, rng)[-1]
+    with contextlib.redirect_stdout(io.StringIO()), tempfile.TemporaryDirectory() as tmp:
+        ckpt, info = os.path.join(tmp, "checkpoint.npz"), {"script": "bench", "config": {}}
+        training.train(d, g, gan, real, latent, 200, batch, 200, lambda i: {}, rng,  # warm up
+                       ckpt, info)
+        row = training.train(d, g, gan, real, latent, n, batch, n, lambda i: {}, rng,
+                             ckpt, info)[-1]
     print(f"{'training loop (common/training.py)':40s}{row['ms_per_iteration']:8.3f} ms/iteration")
 
     draw = training.fakes_as_the_composite_sees_them(g)

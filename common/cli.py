@@ -51,21 +51,22 @@ def _typed(kind: type) -> Callable[[str], object]:
 
 def parse_hyperparameters(script_path: str, namespace: dict, description: str,
                           rules: dict, argv: Optional[list] = None,
-                          extra_flags: Iterable[tuple] = ()) -> dict:
-    """Parse the flags of the script's hyperparameters, check `rules`, return NAME -> value.
+                          extra_flags: Iterable[tuple] = ()) -> tuple:
+    """Parse the flags of the script's hyperparameters, check `rules`.
 
     Defaults come from `namespace` (the script's globals()). `rules` maps NAME to a list of
     Rule functions; the first complaint ends the program. `extra_flags` are (flag, kwargs)
-    pairs for argparse that are not hyperparameters.
+    pairs for argparse that are not hyperparameters. Returns NAME -> value, and the set of
+    NAMEs given on the command line (--resume checks those against the checkpoint).
     """
     helps = read_hyperparameter_help(script_path)
-    parser = argparse.ArgumentParser(
-        description=description, allow_abbrev=False,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=description, allow_abbrev=False)
     for name, help_text in helps.items():
         default = namespace[name]
         kind = type(default)
-        kwargs = {"dest": name, "default": default, "help": help_text}
+        # SUPPRESS: a flag not given stays out of the result, so we know which were given.
+        kwargs = {"dest": name, "default": argparse.SUPPRESS,
+                  "help": f"{help_text} (default: {default})"}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
@@ -80,11 +81,27 @@ def parse_hyperparameters(script_path: str, namespace: dict, description: str,
         fail(re.sub(r"^argument (--[\w-]+): ", r"\1 ", message))
 
     parser.error = one_line_error
-    values = vars(parser.parse_args(argv))
+    parsed = vars(parser.parse_args(argv))
+    values = {**{name: namespace[name] for name in helps}, **parsed}
     for name, name_rules in rules.items():
         for rule in name_rules:
             check(name, values, rule)
-    return values
+    return values, set(helps) & set(parsed)
+
+
+def run_main(main: Callable, *args) -> None:
+    """Run a script's main(): the ways it can fail that are not bugs get one line, too.
+
+    A disk that fills up or a folder that goes away while saving: exit 1. Ctrl-C outside the
+    training loop (which saves a checkpoint itself on the first Ctrl-C): exit 130.
+    """
+    try:
+        main(*args)
+    except OSError as e:
+        where = f" ({e.filename})" if e.filename else ""
+        fail(f"{e.strerror or e}{where}; the files saved before are kept", 1)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
 
 
 def check(name: str, values: dict, rule: Rule) -> None:

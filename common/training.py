@@ -10,6 +10,8 @@ too: D never learns, and only a warning says so. So we set `D.trainable` right b
 update, to what that update needs. It costs about 0.1 ms and causes no retracing.
 """
 
+import os
+import signal
 import sys
 import time
 from typing import Callable
@@ -18,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from common import checkpoint, cli
 from common.sampling import generate_latent_points
 
 
@@ -60,38 +63,94 @@ def format_row(row: dict) -> str:
 
 def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_dim: int,
           iterations: int, batch_size: int, eval_every: int,
-          summarize_performance: Callable, rng: np.random.Generator) -> list:
+          summarize_performance: Callable, rng: np.random.Generator, checkpoint_path: str,
+          run_info: dict, resume: bool = False) -> list:
     """Run the loop; every `eval_every` iterations and at the end, evaluate and record a row.
 
     `generate_real_samples(n)` returns (x, y) real samples; `summarize_performance(i)` returns
-    a dict of metrics for iteration i. Returns the history: one dict per evaluation, with the
+    a dict of metrics for iteration i. Returns the history: one row per evaluation, with the
     mean losses since the previous evaluation and the training time (evaluations excluded).
+
+    After every evaluation, and when Ctrl-C or SIGTERM arrives (at the end of the iteration
+    under way), the whole state goes to `checkpoint_path` with `run_info` (the script and its
+    configuration). `resume=True` starts from that checkpoint, exactly where it stopped.
+    A loss that is not a finite number ends the run (exit status 1), keeping the checkpoint.
     """
     half = batch_size // 2
     y_d = np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32)
     y_gan = np.ones((batch_size, 1), dtype=np.float32)  # G wants D to say "real"
     draw_fakes = fakes_as_the_composite_sees_them(g_model)
+    state = {"iteration": 0, "history": [], "loss_sums": [0.0, 0.0], "count": 0,
+             "interval_seconds": 0.0}
+    if resume:
+        state = checkpoint.restore(checkpoint_path, d_model, gan_model)
+        rng.bit_generator.state = state["rng"]
+        print(f"resuming from {checkpoint_path} after iteration {state['iteration']} "
+              f"of {iterations}", flush=True)
+    history, saved_at = state["history"], state["iteration"]
+    train_seconds = history[-1]["train_seconds"] if history else 0.0
+    loss_sums, count = np.array(state["loss_sums"]), state["count"]
+    started = time.perf_counter() - state["interval_seconds"]
+
+    def save_checkpoint(i: int) -> None:
+        nonlocal saved_at
+        try:
+            checkpoint.save(checkpoint_path, d_model, gan_model, {
+                **run_info, "iteration": i, "history": history,
+                "rng": rng.bit_generator.state, "loss_sums": loss_sums.tolist(),
+                "count": count, "interval_seconds": time.perf_counter() - started})
+        except checkpoint.NotFinite as e:
+            diverged(i, f"a weight ({e})")
+        saved_at = i
+
+    def diverged(i: int, what: str) -> None:
+        kept = (f"the last good checkpoint (iteration {saved_at}) is kept in {checkpoint_path}"
+                if saved_at else "no checkpoint had been saved yet")
+        cli.fail(f"training diverged at iteration {i}: {what} is not a finite number, most "
+                 f"likely because the learning rate is too high (--learning-rate); {kept}", 1)
+
+    stop = []
+
+    def request_stop(signum, frame):
+        stop.append(signum)
+        signal.signal(signum, previous[signum])  # a second Ctrl-C quits without waiting
+        print("\nstopping: finishing this iteration and saving a checkpoint", file=sys.stderr,
+              flush=True)
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     progbar = keras.utils.Progbar(iterations, verbose=1 if sys.stdout.isatty() else 2,
                                   stateful_metrics=["d_loss", "g_loss"])
-    history = []
-    train_seconds = 0.0
-    loss_sums, count, started = np.zeros(2), 0, time.perf_counter()
-    for i in range(1, iterations + 1):
-        x_real, _ = generate_real_samples(half)
-        losses = train_step(d_model, gan_model, draw_fakes, x_real,
-                            generate_latent_points(latent_dim, half, rng),
-                            generate_latent_points(latent_dim, batch_size, rng), y_d, y_gan)
-        loss_sums += losses
-        count += 1
-        d_loss, g_loss = loss_sums / count
-        progbar.update(i, [("d_loss", d_loss), ("g_loss", g_loss)])
-        if i % eval_every == 0 or i == iterations:
-            seconds = time.perf_counter() - started
-            train_seconds += seconds
-            row = {"iteration": i, "d_loss": float(d_loss), "g_loss": float(g_loss),
-                   "ms_per_iteration": 1000 * seconds / count, "train_seconds": train_seconds}
-            row.update(summarize_performance(i))
-            history.append(row)
-            print(("\n" if progbar.verbose == 1 else "") + format_row(row), flush=True)
-            loss_sums, count, started = np.zeros(2), 0, time.perf_counter()
+    try:
+        for i in range(state["iteration"] + 1, iterations + 1):
+            x_real, _ = generate_real_samples(half)
+            losses = train_step(d_model, gan_model, draw_fakes, x_real,
+                                generate_latent_points(latent_dim, half, rng),
+                                generate_latent_points(latent_dim, batch_size, rng), y_d, y_gan)
+            if not np.isfinite(losses).all():
+                diverged(i, f"the loss (d_loss={losses[0]:.3g}, g_loss={losses[1]:.3g})")
+            loss_sums += losses
+            count += 1
+            d_loss, g_loss = loss_sums / count
+            progbar.update(i, [("d_loss", d_loss), ("g_loss", g_loss)])
+            if i % eval_every == 0 or i == iterations:
+                seconds = time.perf_counter() - started
+                train_seconds += seconds
+                row = {"iteration": i, "d_loss": float(d_loss), "g_loss": float(g_loss),
+                       "ms_per_iteration": 1000 * seconds / count,
+                       "train_seconds": train_seconds}
+                row.update(summarize_performance(i))
+                history.append(row)
+                print(("\n" if progbar.verbose == 1 else "") + format_row(row), flush=True)
+                loss_sums, count, started = np.zeros(2), 0, time.perf_counter()
+                save_checkpoint(i)
+            if stop:
+                if saved_at != i:
+                    save_checkpoint(i)
+                print(f"interrupted after iteration {i}: checkpoint saved in {checkpoint_path};"
+                      f" go on with: python {run_info['script']} --resume --output-dir "
+                      f"{os.path.dirname(checkpoint_path) or '.'}", file=sys.stderr, flush=True)
+                sys.exit(128 + stop[0])
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return history

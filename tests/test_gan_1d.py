@@ -18,7 +18,7 @@ EVALUATIONS = [25, 50, 60]  # every 25 iterations, and the last one
 TIMING = {"ms_per_iteration", "train_seconds"}
 
 
-def test_a_short_training_run_brings_generated_points_close_to_the_curve():
+def test_a_short_training_run_brings_generated_points_close_to_the_curve(tmp_path):
     keras.utils.set_random_seed(3)
     rng = np.random.default_rng(3)
     d = gan_1d.define_discriminator(hidden=25, learning_rate=0.002, beta_1=0.5)
@@ -29,7 +29,8 @@ def test_a_short_training_run_brings_generated_points_close_to_the_curve():
     before, _ = gan_1d.measure(g, d, "x2", eval_real, eval_latent)
     training.train(d, g, gan, lambda n: gan_1d.generate_real_samples("x2", n, rng), 5,
                    iterations=1000, batch_size=128, eval_every=1000,
-                   summarize_performance=lambda i: {}, rng=rng)
+                   summarize_performance=lambda i: {}, rng=rng,
+                   checkpoint_path=str(tmp_path / "checkpoint.npz"), run_info={"script": "test"})
     after, _ = gan_1d.measure(g, d, "x2", eval_real, eval_latent)
     assert after["mae"] < 0.25 * before["mae"], (before, after)
 

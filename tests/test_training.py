@@ -71,14 +71,15 @@ def test_fakes_for_d_come_from_the_generator_in_training_mode():
     assert not np.allclose(drawn, g.predict_on_batch(z), atol=1e-3)
 
 
-def test_train_records_one_row_per_evaluation_including_the_last_iteration():
+def test_train_records_one_row_per_evaluation_including_the_last_iteration(tmp_path):
     d, g, gan = make_models()
     rng = np.random.default_rng(0)
     evaluated = []
     history = training.train(
         d, g, gan, lambda n: gan_1d.generate_real_samples("x2", n, rng), LATENT_DIM,
         iterations=25, batch_size=8, eval_every=10,
-        summarize_performance=lambda i: evaluated.append(i) or {"metric": float(i)}, rng=rng)
+        summarize_performance=lambda i: evaluated.append(i) or {"metric": float(i)}, rng=rng,
+        checkpoint_path=str(tmp_path / "checkpoint.npz"), run_info={"script": "test"})
     assert evaluated == [10, 20, 25]
     assert [row["iteration"] for row in history] == [10, 20, 25]
     assert [row["metric"] for row in history] == [10.0, 20.0, 25.0]

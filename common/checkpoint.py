@@ -1,0 +1,95 @@
+"""Checkpoints: everything a run needs to go on exactly where it stopped, in one file.
+
+`checkpoint.npz` in the output folder holds every variable of D, G and both Adam optimizers
+(weights, BatchNorm statistics, the dropout layers' random state, Adam's moments and step
+counter) and, as JSON, the iteration, the history so far, the training random generator's
+state and the run's configuration. It is written to a temporary file and renamed into place
+(common/saving.py), so a kill at any moment leaves the previous checkpoint whole.
+
+Reading the JSON part needs numpy only, so --resume is checked before TensorFlow loads.
+"""
+
+import io
+import json
+
+import numpy as np
+
+from common import saving
+
+NAME = "checkpoint.npz"
+
+
+class NotFinite(ValueError):
+    """A model's weights hold NaN or infinity: training diverged, nothing worth saving."""
+
+
+def _variables(d_model, gan_model) -> dict:
+    """Every variable the rest of the run depends on, in a fixed order, by group."""
+    g_model = gan_model.layers[0]
+    return {"d": d_model.variables, "g": g_model.variables,
+            "d_optimizer": d_model.optimizer.variables,
+            "gan_optimizer": gan_model.optimizer.variables}
+
+
+def build_optimizers(d_model, gan_model) -> None:
+    """Create Adam's moment variables now (Keras makes them at the first update), for the
+    same variables the updates will train: all of D for D's, only G for the composite's."""
+    d_model.trainable = True
+    if not d_model.optimizer.built:
+        d_model.optimizer.build(d_model.trainable_variables)
+    d_model.trainable = False
+    if not gan_model.optimizer.built:
+        gan_model.optimizer.build(gan_model.trainable_variables)
+
+
+def save(path: str, d_model, gan_model, state: dict) -> None:
+    """Write the models' and optimizers' variables and `state` (JSON-able) atomically.
+
+    Raises NotFinite, and writes nothing, when a weight is NaN or infinite.
+    """
+    build_optimizers(d_model, gan_model)
+    arrays = {}
+    for group, variables in _variables(d_model, gan_model).items():
+        for i, variable in enumerate(variables):
+            value = np.asarray(variable.numpy())
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                raise NotFinite(f"{variable.path} is not finite")
+            arrays[f"{group}/{i:04d}"] = value
+    arrays["state"] = np.array(json.dumps(state))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    saving.write_atomically(path, buffer.getvalue())
+
+
+def read_state(path: str) -> dict:
+    """The JSON part of a checkpoint. Raises ValueError saying what is wrong with the file."""
+    try:
+        with np.load(path, allow_pickle=False) as loaded:  # never unpickle: files carry code
+            state = json.loads(str(loaded["state"]))
+    except Exception as e:  # missing, truncated, not a zip, no state: numpy raises many kinds
+        reason = (str(e).splitlines() or [type(e).__name__])[0]
+        raise ValueError(f"{path} is not a readable checkpoint ({reason})")
+    if not isinstance(state, dict) or not {"script", "config", "iteration"} <= set(state):
+        raise ValueError(f"{path} is not a checkpoint of these scripts")
+    return state
+
+
+def restore(path: str, d_model, gan_model) -> dict:
+    """Load a checkpoint's variables into the models and optimizers; return its state.
+
+    Raises ValueError when the file does not fit these models.
+    """
+    build_optimizers(d_model, gan_model)
+    with np.load(path, allow_pickle=False) as loaded:
+        for group, variables in _variables(d_model, gan_model).items():
+            names = sorted(k for k in loaded.files if k.startswith(group + "/"))
+            if len(names) != len(variables):
+                raise ValueError(f"{path} holds {len(names)} {group} variables, these "
+                                 f"models have {len(variables)}")
+            for name, variable in zip(names, variables):
+                value = loaded[name]
+                if tuple(value.shape) != tuple(variable.shape):
+                    raise ValueError(f"{path}: {variable.path} has shape {value.shape} there, "
+                                     f"{tuple(variable.shape)} here")
+                variable.assign(value)
+        return json.loads(str(loaded["state"]))
