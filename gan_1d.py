@@ -63,9 +63,11 @@ def parse_args(argv=None) -> dict:
                "D_HIDDEN": [cli.positive],
                "G_HIDDEN": [cli.positive],
                "LEARNING_RATE": [cli.positive],
+               "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
                "EVAL_EVERY": [cli.positive],
                "N_EVAL": [cli.positive],
-               "N_PLOT": [cli.positive]})
+               "N_PLOT": [cli.positive],
+               "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]})
     # Checked last: it creates the folder, which must not happen for otherwise bad input.
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
     cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))

@@ -99,7 +99,8 @@ def parse_args(argv=None) -> tuple:
                "LEARNING_RATE": [cli.positive],
                "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
                "EVAL_EVERY": [cli.positive],
-               "N_EVAL": [cli.positive]},
+               "N_EVAL": [cli.positive],
+               "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]},
         extra_flags=run_folder.FLAGS + [("--generate", {
             "type": int, "default": 0, "metavar": "N",
             "help": "instead of training: write N images from the newest saved generator"})])
@@ -111,19 +112,27 @@ def parse_args(argv=None) -> tuple:
         newest_generator(cfg["OUTPUT_DIR"])  # fails now if there is nothing to load
         cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
         return cfg, None
+    data = read_data(cfg["DATA"])
     cfg = run_folder.prepare(cfg, given, "gan_mnist.py", RUN_FILES)
-    data = None
-    if cfg["DATA"]:
-        try:
-            data = load_npz(cfg["DATA"])
-        except ValueError as e:
-            cli.fail(f"--data: {e}")
+    if cfg["resume"] and "DATA" not in given:
+        data = read_data(cfg["DATA"])  # the file the run was started with
+    if data is not None:
         n_train = len(data[0]) - held_out_size(len(data[0]))
         cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
     cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
     if cfg["overwrite"]:  # last of all: no bad input may stop us once the old run is gone
         run_folder.clear(cfg["OUTPUT_DIR"], RUN_FILES)
     return cfg, data
+
+
+def read_data(path: str):
+    """The images and labels of --data, or None when it is empty; bad files end the program."""
+    if not path:
+        return None
+    try:
+        return load_npz(path)
+    except ValueError as e:
+        cli.fail(f"--data: {e}")
 
 
 def held_out_size(n_images: int) -> int:

@@ -83,7 +83,10 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
     state = {"iteration": 0, "history": [], "loss_sums": [0.0, 0.0], "count": 0,
              "interval_seconds": 0.0}
     if resume:
-        state = checkpoint.restore(checkpoint_path, d_model, gan_model)
+        try:
+            state = checkpoint.restore(checkpoint_path, d_model, gan_model)
+        except Exception as e:  # damaged after its state was read, or made for other models
+            cli.fail(f"--resume: cannot restore {checkpoint_path} ({e})".splitlines()[0])
         rng.bit_generator.state = state["rng"]
         print(f"resuming from {checkpoint_path} after iteration {state['iteration']} "
               f"of {iterations}", flush=True)
@@ -107,7 +110,8 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
         kept = (f"the last good checkpoint (iteration {saved_at}) is kept in {checkpoint_path}"
                 if saved_at else "no checkpoint had been saved yet")
         cli.fail(f"training diverged at iteration {i}: {what} is not a finite number, most "
-                 f"likely because the learning rate is too high (--learning-rate); {kept}", 1)
+                 f"likely because the learning rate is too high; {kept}. Start again with a "
+                 f"smaller --learning-rate and --overwrite", 1)
 
     stop = []
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -53,3 +54,40 @@ def watched_train_step(d, g, gan, x_real, latent_dim: int, rng) -> tuple:
     finally:
         gan.train_on_batch = real_gan_update
     return losses, seen
+
+
+# A gan_1d run small enough for tests: evaluations at 25, 50 and the last iteration, 60.
+TINY_1D = ["--iterations", "60", "--eval-every", "25", "--batch-size", "32", "--n-eval", "400",
+           "--n-plot", "100", "--seed", "7"]
+# A gan_mnist run on 250 bundled images (225 train, 25 held out) with tiny models.
+TINY_MNIST = ["--epochs", "2", "--eval-every", "1", "--batch-size", "32", "--n-eval", "100",
+              "--d-filters", "4", "--g-filters", "4", "--latent-dim", "16"]
+
+
+@pytest.fixture(scope="session")
+def tiny_1d_run(tmp_path_factory):
+    """A finished tiny gan_1d run: (output folder, the completed process)."""
+    out = tmp_path_factory.mktemp("run") / "gan_1d"
+    result = run_script("gan_1d.py", *TINY_1D, "--output-dir", str(out))
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+@pytest.fixture(scope="session")
+def tiny_digits(tmp_path_factory):
+    """An .npz of 250 of the bundled digits, every 20th (all ten classes)."""
+    import gan_mnist
+    x, y = gan_mnist.load_npz(gan_mnist.BUNDLED_SAMPLE)
+    path = tmp_path_factory.mktemp("digits") / "tiny.npz"
+    np.savez(path, x_train=x[::20], y_train=y[::20])
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist_run(tmp_path_factory, tiny_digits):
+    """A finished tiny gan_mnist run on `tiny_digits`: (output folder, the process)."""
+    out = tmp_path_factory.mktemp("mnist") / "out"
+    result = run_script("gan_mnist.py", "--data", str(tiny_digits), "--output-dir", str(out),
+                        *TINY_MNIST)
+    assert result.returncode == 0, result.stderr
+    return out, result

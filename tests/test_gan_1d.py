@@ -8,12 +8,10 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import run_script
+from conftest import TINY_1D, run_script
 import gan_1d
 from common import training
 
-TINY = ["--iterations", "60", "--eval-every", "25", "--batch-size", "32", "--n-eval", "400",
-        "--n-plot", "100", "--seed", "7"]
 EVALUATIONS = [25, 50, 60]  # every 25 iterations, and the last one
 TIMING = {"ms_per_iteration", "train_seconds"}
 
@@ -35,21 +33,13 @@ def test_a_short_training_run_brings_generated_points_close_to_the_curve(tmp_pat
     assert after["mae"] < 0.25 * before["mae"], (before, after)
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "gan_1d"
-    result = run_script("gan_1d.py", *TINY, "--output-dir", str(out))
-    assert result.returncode == 0, result.stderr
-    return out, result
-
-
 def read_history(path) -> list:
     with open(path) as f:
         return list(csv.DictReader(f))
 
 
-def test_a_cli_run_writes_every_output_file(tiny_run):
-    out, result = tiny_run
+def test_a_cli_run_writes_every_output_file(tiny_1d_run):
+    out, result = tiny_1d_run
     for i in EVALUATIONS:
         assert f"iteration {i}: " in result.stdout
         assert iio.imread(out / f"scatter_{i:06d}.png").ndim == 3
@@ -79,10 +69,10 @@ def test_a_cli_run_writes_every_output_file(tiny_run):
     assert not list(out.glob("*.tmp*")), "a temporary file was left behind"
 
 
-def test_the_same_seed_gives_the_same_run(tiny_run, tmp_path):
-    out, _ = tiny_run
+def test_the_same_seed_gives_the_same_run(tiny_1d_run, tmp_path):
+    out, _ = tiny_1d_run
     again = tmp_path / "again"
-    result = run_script("gan_1d.py", *TINY, "--output-dir", str(again))
+    result = run_script("gan_1d.py", *TINY_1D, "--output-dir", str(again))
     assert result.returncode == 0, result.stderr
     first, second = read_history(out / "history.csv"), read_history(again / "history.csv")
     assert len(first) == len(second) == len(EVALUATIONS)

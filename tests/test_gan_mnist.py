@@ -155,22 +155,8 @@ def test_generate_without_a_trained_generator_says_so(tmp_path):
     assert result.stderr.startswith("error: --generate: no generator_epoch_*.keras in ")
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, sample):
-    folder = tmp_path_factory.mktemp("mnist")
-    data = folder / "tiny.npz"
-    np.savez(data, x_train=sample[0][::20], y_train=sample[1][::20])  # 250 images
-    out = folder / "out"
-    result = run_script("gan_mnist.py", "--data", str(data), "--output-dir", str(out),
-                        "--epochs", "2", "--eval-every", "1", "--batch-size", "32",
-                        "--n-eval", "100", "--d-filters", "4", "--g-filters", "4",
-                        "--latent-dim", "16")
-    assert result.returncode == 0, result.stderr
-    return out, result
-
-
-def test_a_tiny_run_writes_every_output(tiny_run):
-    out, result = tiny_run
+def test_a_tiny_mnist_run_writes_every_output(tiny_mnist_run):
+    out, result = tiny_mnist_run
     assert "real training images, for reference: score=" in result.stdout
     for epoch in (1, 2):
         assert iio.imread(out / f"grid_epoch_{epoch:03d}.png").ndim == 3
@@ -190,8 +176,8 @@ def test_a_tiny_run_writes_every_output(tiny_run):
     assert d.trainable_weights, "discriminator.keras was saved frozen"
 
 
-def test_generate_writes_the_images_from_the_newest_generator_by_epoch(tiny_run):
-    out, _ = tiny_run
+def test_generate_writes_the_images_from_the_newest_generator_by_epoch(tiny_mnist_run):
+    out, _ = tiny_mnist_run
     # Make the older generator the most recently touched file: order must come from the name.
     (out / "generator_epoch_001.keras").touch()
     result = run_script("gan_mnist.py", "--generate", "20", "--output-dir", str(out))
@@ -203,7 +189,7 @@ def test_generate_writes_the_images_from_the_newest_generator_by_epoch(tiny_run)
     assert iio.imread(out / "generated" / "grid.png").ndim == 3
 
 
-def test_generate_refuses_a_corrupt_generator_file(tiny_run, tmp_path):
+def test_generate_refuses_a_corrupt_generator_file(tiny_mnist_run, tmp_path):
     (tmp_path / "generator_epoch_007.keras").write_bytes(b"not a keras file")
     result = run_script("gan_mnist.py", "--generate", "3", "--output-dir", str(tmp_path))
     assert result.returncode == 2
