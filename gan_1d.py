@@ -31,6 +31,7 @@ EVAL_EVERY = 1_000             # evaluate, plot and print every this many iterat
 N_EVAL = 10_000                # generated points measured at each evaluation
 N_PLOT = 500                   # real and generated points drawn in each scatter plot
 SEED = 1                       # the same seed on the same machine gives the same run
+TENSORBOARD = True             # write TensorBoard logs to <output-dir>/tensorboard/
 OUTPUT_DIR = "outputs/gan_1d"  # where every file of the run goes
 
 # The curves: name -> (f, domain of x). Real samples are (x, f(x)) with x uniform on the domain.
@@ -45,7 +46,7 @@ TARGETS = {
 }
 # What a run writes in its output folder: a fresh run refuses to start where these exist.
 RUN_FILES = ["checkpoint.npz", "config.json", "history.csv", "metrics.json", "curves.png",
-             "progress.gif", "generator.keras", "discriminator.keras", "scatter_*.png"]
+             "progress.gif", "generator.keras", "discriminator.keras", "tensorboard", "scatter_*.png"]
 
 
 def parse_args(argv=None) -> dict:
@@ -87,7 +88,7 @@ with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines 
     import tensorflow as tf  # noqa: E402
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
-from common import checkpoint, gif, plotting, saving, training  # noqa: E402
+from common import checkpoint, gif, plotting, saving, summaries, training  # noqa: E402
 from common.sampling import generate_fake_samples, generate_latent_points  # noqa: E402
 
 
@@ -186,7 +187,8 @@ def frame_path(out_dir: str, iteration: int) -> str:
 def summarize_performance(iteration: int, g_model, d_model, target: str,
                           eval_real: np.ndarray, eval_latent: np.ndarray, n_plot: int,
                           out_dir: str) -> dict:
-    """Measure the models and save a scatter plot of real vs generated points (the frame).
+    """Measure the models and save a scatter plot of real vs generated points (the frame,
+    also logged to TensorBoard when logging is on).
 
     Always the same real points and latent points, so numbers and frames compare across
     evaluations. Returns the metrics.
@@ -195,10 +197,12 @@ def summarize_performance(iteration: int, g_model, d_model, target: str,
     f, (lo, hi) = TARGETS[target]
     curve_x = np.linspace(lo, hi, 400)
     xlim, ylim = plot_limits(target)
+    frame = frame_path(out_dir, iteration)
     plotting.plot_scatter(
-        frame_path(out_dir, iteration), eval_real[:n_plot], fake[:n_plot], np.stack([curve_x, f(curve_x)], axis=1),
+        frame, eval_real[:n_plot], fake[:n_plot], np.stack([curve_x, f(curve_x)], axis=1),
         xlim, ylim, f"{target}, iteration {iteration}: mean |y - f(x)| = {metrics['mae']:.4f}, "
                     f"KS = {metrics['ks']:.3f}")
+    summaries.log_png(iteration, "scatter", frame)
     return metrics
 
 
@@ -218,7 +222,7 @@ def train(g_model, d_model, gan_model, cfg: dict, rng: np.random.Generator,
             cfg["OUTPUT_DIR"]),
         rng=rng, checkpoint_path=os.path.join(cfg["OUTPUT_DIR"], checkpoint.NAME),
         run_info={"script": "gan_1d.py", "config": run_folder.hyperparameters(cfg)},
-        resume=cfg["resume"])
+        resume=cfg["resume"], log_dir=summaries.log_dir(cfg["OUTPUT_DIR"], cfg["TENSORBOARD"]))
 
 
 def main(cfg: dict) -> dict:

@@ -34,17 +34,20 @@ EVAL_EVERY = 4                    # evaluate, draw and save the models every thi
 N_EVAL = 1_000                    # generated images scored at each evaluation
 DATA = ""                         # an .npz like MNIST's (x_train, y_train); empty: full MNIST
 SEED = 1                          # the same seed on the same machine gives the same run
+TENSORBOARD = True                # write TensorBoard logs to <output-dir>/tensorboard/
 OUTPUT_DIR = "outputs/gan_mnist"  # where every file of the run goes
 
 BUNDLED_SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                               "mnist_5k.npz")
-# The image grids are 10 x 10 digits.
+# The image grids are 10 x 10 digits; --interpolate walks 4 x 4 digits through 4 stops.
 GRID_COLUMNS = 10
+WALK_COLUMNS, WALK_STOPS = 4, 4
 # What a run writes in its output folder: a fresh run refuses to start where these exist.
 # (The digit classifier, classifier.keras/.json, is a cache that runs share: never deleted.)
 RUN_FILES = ["checkpoint.npz", "config.json", "history.csv", "metrics.json", "curves.png",
-             "progress.gif", "generator.keras", "discriminator.keras", "grid_epoch_*.png",
-             "generator_epoch_*.keras", "discriminator_epoch_*.keras", "generated"]
+             "progress.gif", "generator.keras", "discriminator.keras", "tensorboard", "grid_epoch_*.png",
+             "generator_epoch_*.keras", "discriminator_epoch_*.keras", "generated",
+             "interpolation.gif"]
 
 
 # --- Reading and checking an .npz of digits (numpy only: runs before TensorFlow loads) ---------
@@ -103,12 +106,19 @@ def parse_args(argv=None) -> tuple:
                "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]},
         extra_flags=run_folder.FLAGS + [("--generate", {
             "type": int, "default": 0, "metavar": "N",
-            "help": "instead of training: write N images from the newest saved generator"})])
+            "help": "instead of training: write N images from the newest saved generator"}),
+        ("--interpolate", {
+            "type": int, "default": 0, "metavar": "FRAMES",
+            "help": "instead of training: write interpolation.gif, a walk through the "
+                    "latent space of the newest saved generator in FRAMES frames"})])
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["EPOCHS"], "--epochs"))
     cli.check("generate", cfg, cli.non_negative)
-    if cfg["generate"]:
+    cli.check("interpolate", cfg,
+              lambda n: None if n == 0 or n >= 2 else "must be 0 (off) or at least 2 frames")
+    if cfg["generate"] or cfg["interpolate"]:
         if cfg["resume"] or cfg["overwrite"]:
-            cli.fail("--generate trains nothing: it takes neither --resume nor --overwrite")
+            cli.fail("--generate and --interpolate train nothing: they take neither --resume "
+                     "nor --overwrite")
         newest_generator(cfg["OUTPUT_DIR"])  # fails now if there is nothing to load
         cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
         return cfg, None
@@ -163,8 +173,9 @@ with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines 
     import tensorflow as tf  # noqa: E402
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
-from common import checkpoint, gif, metrics, plotting, saving, training  # noqa: E402
+from common import checkpoint, gif, metrics, plotting, saving, summaries, training  # noqa: E402
 from common.sampling import generate_fake_samples, generate_latent_points  # noqa: E402
+from common.sampling import latent_walk  # noqa: E402
 
 
 # --- The models ------------------------------------------------------------------------------
@@ -350,29 +361,36 @@ def summarize_performance(epoch: int, g_model, d_model, scorer, eval_latent, gri
 
 def train(g_model, d_model, gan_model, cfg: dict, x_train, rng, evaluate) -> list:
     """The tutorial's train(): EPOCHS passes of batches, alternating D and G updates, and an
-    evaluation and a checkpoint every EVAL_EVERY epochs. `evaluate(epoch)` returns a row."""
+    evaluation and a checkpoint every EVAL_EVERY epochs. `evaluate(iteration, epoch)` returns
+    a row of numbers."""
     steps_per_epoch = len(x_train) // cfg["BATCH_SIZE"]
     return training.train(
         d_model, g_model, gan_model,
         generate_real_samples=lambda n: generate_real_samples(x_train, n, rng),
         latent_dim=cfg["LATENT_DIM"], iterations=cfg["EPOCHS"] * steps_per_epoch,
         batch_size=cfg["BATCH_SIZE"], eval_every=cfg["EVAL_EVERY"] * steps_per_epoch,
-        summarize_performance=lambda iteration: evaluate(math.ceil(iteration / steps_per_epoch)),
+        summarize_performance=lambda i: evaluate(i, math.ceil(i / steps_per_epoch)),
         rng=rng, checkpoint_path=os.path.join(cfg["OUTPUT_DIR"], checkpoint.NAME),
         run_info={"script": "gan_mnist.py", "config": run_folder.hyperparameters(cfg)},
-        resume=cfg["resume"])
+        resume=cfg["resume"], log_dir=summaries.log_dir(cfg["OUTPUT_DIR"], cfg["TENSORBOARD"]))
+
+
+def load_newest_generator(out_dir: str, flag: str) -> tuple:
+    """The newest saved generator and its path; a corrupt or foreign file ends the program."""
+    path = newest_generator(out_dir)
+    try:
+        g_model = keras.models.load_model(path, safe_mode=True)
+    except Exception as e:  # a corrupt or foreign file: say so, in one line
+        cli.fail(f"{flag}: cannot load {path} ({type(e).__name__}: {e})".splitlines()[0])
+    if g_model.output_shape[1:] != (28, 28, 1):
+        cli.fail(f"{flag}: {path} is not an MNIST generator (its output shape is "
+                 f"{g_model.output_shape}, not (None, 28, 28, 1))")
+    return g_model, path
 
 
 def generate(cfg: dict) -> None:
     """The tutorial's last step: load the newest saved generator and draw --generate digits."""
-    path = newest_generator(cfg["OUTPUT_DIR"])
-    try:
-        g_model = keras.models.load_model(path, safe_mode=True)
-    except Exception as e:  # a corrupt or foreign file: say so, in one line
-        cli.fail(f"--generate: cannot load {path} ({type(e).__name__}: {e})".splitlines()[0])
-    if g_model.output_shape[1:] != (28, 28, 1):
-        cli.fail(f"--generate: {path} is not an MNIST generator (its output shape is "
-                 f"{g_model.output_shape}, not (None, 28, 28, 1))")
+    g_model, path = load_newest_generator(cfg["OUTPUT_DIR"], "--generate")
     n = cfg["generate"]
     latent = generate_latent_points(g_model.input_shape[1], n, np.random.default_rng(cfg["SEED"]))
     images, _ = generate_fake_samples(g_model, latent)
@@ -385,12 +403,34 @@ def generate(cfg: dict) -> None:
     print(f"{n} digits from {path} in {folder}/ (grid.png, digit_000.png ...)")
 
 
+def interpolate(cfg: dict) -> None:
+    """A walk through the latent space: 4 x 4 digits, each gliding through WALK_STOPS random
+    latent points and back, one GIF of --interpolate frames. Smooth changes mean G learned a
+    smooth map; sudden jumps or one digit everywhere mean it did not."""
+    g_model, path = load_newest_generator(cfg["OUTPUT_DIR"], "--interpolate")
+    n_frames, cells, latent_dim = cfg["interpolate"], WALK_COLUMNS ** 2, g_model.input_shape[1]
+    stops = generate_latent_points(latent_dim, WALK_STOPS * cells,
+                                   np.random.default_rng(cfg["SEED"]))
+    walk = latent_walk(stops.reshape(WALK_STOPS, cells, latent_dim), n_frames)
+    images, _ = generate_fake_samples(g_model, walk.reshape(-1, latent_dim))
+    frames = [plotting.tile_images(frame, WALK_COLUMNS, scale=3)
+              for frame in images.reshape(n_frames, cells, 28, 28, 1)]
+    gif_path = os.path.join(cfg["OUTPUT_DIR"], "interpolation.gif")
+    # About 1.5 s from one stop to the next, however many frames make it.
+    gif.write_gif(np.stack(frames), gif_path, max(0.04, 1.5 * WALK_STOPS / n_frames))
+    print(f"a {n_frames}-frame walk through the latent space of {path}: {gif_path}")
+
+
 def main(cfg: dict, data) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, running on the {DEVICE}",
           flush=True)
-    if cfg["generate"]:
-        return generate(cfg)
+    if cfg["generate"] or cfg["interpolate"]:
+        if cfg["generate"]:
+            generate(cfg)
+        if cfg["interpolate"]:
+            interpolate(cfg)
+        return None
     out = cfg["OUTPUT_DIR"]
     x_train, y_train, x_held, y_held, source = load_real_samples(data)
     print(f"data: {source}: {len(x_train)} training images, {len(x_held)} held out", flush=True)
@@ -416,9 +456,11 @@ def main(cfg: dict, data) -> dict:
     g_model = define_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"])
     gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
 
-    def evaluate(epoch: int) -> dict:
-        return summarize_performance(epoch, g_model, d_model, scorer, eval_latent, grid_latent,
-                                     x_held, held_features, out)
+    def evaluate(iteration: int, epoch: int) -> dict:
+        row = summarize_performance(epoch, g_model, d_model, scorer, eval_latent, grid_latent,
+                                    x_held, held_features, out)
+        summaries.log_png(iteration, "digits", grid_path(out, epoch))
+        return row
 
     history = train(g_model, d_model, gan_model, cfg, x_train, rng, evaluate)
 

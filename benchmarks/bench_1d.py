@@ -53,11 +53,24 @@ def main():
 
     with contextlib.redirect_stdout(io.StringIO()), tempfile.TemporaryDirectory() as tmp:
         ckpt, info = os.path.join(tmp, "checkpoint.npz"), {"script": "bench", "config": {}}
-        training.train(d, g, gan, real, latent, 200, batch, 200, lambda i: {}, rng,  # warm up
-                       ckpt, info)
-        row = training.train(d, g, gan, real, latent, n, batch, n, lambda i: {}, rng,
-                             ckpt, info)[-1]
-    print(f"{'training loop (common/training.py)':40s}{row['ms_per_iteration']:8.3f} ms/iteration")
+
+        def loop(iterations, log_dir=None):
+            """ms per iteration over the last evaluation interval (as gan_1d.py's, so
+            TensorBoard logs as often as there: about 100 times per interval)."""
+            every = min(iterations, gan_1d.EVAL_EVERY)
+            return training.train(d, g, gan, real, latent, iterations, batch, every,
+                                  lambda i: {}, rng, ckpt, info, log_dir=log_dir)[-1]
+
+        loop(200), loop(200, os.path.join(tmp, "tb"))  # warm up: tracing
+        # Off and on in turn, twice: this machine's speed drifts from one minute to the next.
+        off, on = [], []
+        for _ in range(2):
+            off.append(loop(n)["ms_per_iteration"])
+            on.append(loop(n, os.path.join(tmp, "tb"))["ms_per_iteration"])
+    off, on = np.mean(off), np.mean(on)
+    print(f"{'training loop (common/training.py)':40s}{off:8.3f} ms/iteration")
+    print(f"{'  the same with TensorBoard logging':40s}{on:8.3f} ms/iteration "
+          f"({100 * (on / off - 1):+.1f} %)")
 
     draw = training.fakes_as_the_composite_sees_them(g)
     x_d = np.concatenate([real(half)[0], np.asarray(draw(generate_latent_points(latent, half, rng)))])

@@ -49,8 +49,8 @@ def main():
 
         def step():
             x_real, _ = gan_mnist.generate_real_samples(images, half, rng)
-            training.train_step(d, gan, draw, x_real,
-                                generate_latent_points(gan_mnist.LATENT_DIM, half, rng),
+            training.train_step(d, gan, x_real,
+                                draw(generate_latent_points(gan_mnist.LATENT_DIM, half, rng)),
                                 generate_latent_points(gan_mnist.LATENT_DIM, batch, rng),
                                 y_d, y_g)
 

@@ -63,6 +63,20 @@ def plot_image_grid(path: str, images: np.ndarray, columns: int, title: str = ""
     save_figure(fig, path)
 
 
+def tile_images(images: np.ndarray, columns: int, scale: int = 1) -> np.ndarray:
+    """Grey images in [0, 1], shape (n, h, w[, 1]), tiled `columns` to a row as one uint8
+    image, dark digits on white as in the grids, each pixel `scale` x `scale`."""
+    images = np.squeeze(images, axis=-1) if images.ndim == 4 else images
+    n, h, w = images.shape
+    rows = -(-n // columns)
+    canvas = np.zeros((rows * h, columns * w), dtype=np.float32)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        canvas[r * h:(r + 1) * h, c * w:(c + 1) * w] = image
+    canvas = np.kron(canvas, np.ones((scale, scale), dtype=np.float32))
+    return np.round(255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)
+
+
 def save_grey_png(path: str, image: np.ndarray) -> None:
     """One grey image in [0, 1] as an 8-bit PNG at its own size (white digit on black)."""
     buffer = io.BytesIO()

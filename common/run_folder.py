@@ -19,6 +19,9 @@ FLAGS = [
                      "help": "delete the run already in --output-dir and start a new one"}),
 ]
 
+# Settings that do not change what is computed: --resume takes them from the command line.
+MAY_CHANGE = {"OUTPUT_DIR", "TENSORBOARD"}
+
 
 def run_files(folder: str, patterns: list) -> list:
     """The files (and folders) in `folder` that a run of the script writes, sorted."""
@@ -55,11 +58,11 @@ def prepare(cfg: dict, given: set, script: str, patterns: list) -> dict:
         cli.fail(f"--resume: {path} was written by {state['script']} with other settings "
                  f"than this version of {script} has")
     for name in sorted(given):
-        if name.isupper() and name != "OUTPUT_DIR" and cfg[name] != saved[name]:
+        if name.isupper() and name not in MAY_CHANGE and cfg[name] != saved[name]:
             cli.fail(f"--resume: {cli.flag_name(name)} {cfg[name]} contradicts the checkpoint's "
                      f"{saved[name]}; drop the flag to go on with that run, or use "
                      f"--overwrite to start a new one")
-    return {**cfg, **saved, "OUTPUT_DIR": out}
+    return {**cfg, **saved, **{name: cfg[name] for name in given & MAY_CHANGE}, "OUTPUT_DIR": out}
 
 
 def hyperparameters(cfg: dict) -> dict:

@@ -8,6 +8,27 @@ def generate_latent_points(latent_dim: int, n: int, rng: np.random.Generator) ->
     return rng.standard_normal((n, latent_dim), dtype=np.float32)
 
 
+def latent_walk(waypoints: np.ndarray, n_frames: int) -> np.ndarray:
+    """`n_frames` steps of a loop through the waypoints and back to the first.
+
+    `waypoints` has shape (stops, n, latent_dim): n walks at once. Between two stops the
+    points move along a great circle (spherical interpolation), not a straight line: a
+    straight line between two normal points passes near the origin, where the generator
+    was rarely trained, and the images fade in the middle. Returns (n_frames, n, latent_dim).
+    """
+    stops = len(waypoints)
+    position = np.arange(n_frames) * stops / n_frames
+    stop = position.astype(int)
+    t = (position - stop)[:, None, None]
+    a, b = waypoints[stop], waypoints[(stop + 1) % stops]
+    cos = np.sum(a * b, axis=-1, keepdims=True) / (
+        np.linalg.norm(a, axis=-1, keepdims=True) * np.linalg.norm(b, axis=-1, keepdims=True))
+    angle = np.arccos(np.clip(cos, -1.0, 1.0))
+    sin = np.maximum(np.sin(angle), 1e-6)  # equal points: the formula tends to a, fine
+    walk = (np.sin((1 - t) * angle) * a + np.sin(t * angle) * b) / sin
+    return walk.astype(np.float32)
+
+
 def generate_fake_samples(g_model, latent_points: np.ndarray) -> tuple:
     """Generated samples for the given latent points, with class label 0 (inference mode).
 

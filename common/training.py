@@ -10,17 +10,18 @@ too: D never learns, and only a warning says so. So we set `D.trainable` right b
 update, to what that update needs. It costs about 0.1 ms and causes no retracing.
 """
 
+import contextlib
 import os
 import signal
 import sys
 import time
-from typing import Callable
+from typing import Callable, Optional
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from common import checkpoint, cli
+from common import checkpoint, cli, summaries
 from common.sampling import generate_latent_points
 
 
@@ -34,11 +35,13 @@ def fakes_as_the_composite_sees_them(g_model) -> Callable:
     return tf.function(lambda z: g_model(z, training=True))
 
 
-def train_step(d_model, gan_model, draw_fakes: Callable, x_real: np.ndarray,
-               z_fake: np.ndarray, z_gan: np.ndarray, y_d: np.ndarray,
-               y_gan: np.ndarray) -> tuple:
-    """One iteration: D on real + fake, then G through the composite. Returns (d_loss, g_loss)."""
-    x = np.concatenate([x_real, draw_fakes(z_fake)])
+def train_step(d_model, gan_model, x_real: np.ndarray, x_fake: np.ndarray, z_gan: np.ndarray,
+               y_d: np.ndarray, y_gan: np.ndarray) -> tuple:
+    """One iteration: D on real + fake, then G through the composite. Returns (d_loss, g_loss).
+
+    `x_fake` must come from fakes_as_the_composite_sees_them(G).
+    """
+    x = np.concatenate([x_real, x_fake])
     d_model.trainable = True   # D learns from its own update...
     d_loss = d_model.train_on_batch(x, y_d)
     d_model.trainable = False  # ...and is frozen while G learns to fool it.
@@ -54,6 +57,13 @@ def learning_rate(initial: float, decay: bool, iterations: int):
     return keras.optimizers.schedules.CosineDecay(initial, iterations)
 
 
+def d_accuracy(d_model, x_real, x_fake) -> float:
+    """The share of real and fake images D labels right (the tutorial's accuracy)."""
+    real = np.asarray(d_model(x_real, training=False)) > 0.5
+    fake = np.asarray(d_model(x_fake, training=False)) <= 0.5
+    return float(np.mean(np.concatenate([real, fake])))
+
+
 def format_row(row: dict) -> str:
     """One summary line: 'iteration 2000: d_loss=0.69 ... ms_per_iteration=3.9'."""
     parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
@@ -64,7 +74,7 @@ def format_row(row: dict) -> str:
 def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_dim: int,
           iterations: int, batch_size: int, eval_every: int,
           summarize_performance: Callable, rng: np.random.Generator, checkpoint_path: str,
-          run_info: dict, resume: bool = False) -> list:
+          run_info: dict, resume: bool = False, log_dir: Optional[str] = None) -> list:
     """Run the loop; every `eval_every` iterations and at the end, evaluate and record a row.
 
     `generate_real_samples(n)` returns (x, y) real samples; `summarize_performance(i)` returns
@@ -75,6 +85,9 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
     under way), the whole state goes to `checkpoint_path` with `run_info` (the script and its
     configuration). `resume=True` starts from that checkpoint, exactly where it stopped.
     A loss that is not a finite number ends the run (exit status 1), keeping the checkpoint.
+
+    With `log_dir`, TensorBoard logs go there: D's and G's losses and D's accuracy on its
+    batch about 100 times per evaluation interval, and every number of each evaluation.
     """
     half = batch_size // 2
     y_d = np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32)
@@ -124,37 +137,50 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     progbar = keras.utils.Progbar(iterations, verbose=1 if sys.stdout.isatty() else 2,
                                   stateful_metrics=["d_loss", "g_loss"])
+    log_every = max(1, eval_every // 100)
+    writer = tf.summary.create_file_writer(log_dir) if log_dir else None
     try:
-        for i in range(state["iteration"] + 1, iterations + 1):
-            x_real, _ = generate_real_samples(half)
-            losses = train_step(d_model, gan_model, draw_fakes, x_real,
-                                generate_latent_points(latent_dim, half, rng),
-                                generate_latent_points(latent_dim, batch_size, rng), y_d, y_gan)
-            if not np.isfinite(losses).all():
-                diverged(i, f"the loss (d_loss={losses[0]:.3g}, g_loss={losses[1]:.3g})")
-            loss_sums += losses
-            count += 1
-            d_loss, g_loss = loss_sums / count
-            progbar.update(i, [("d_loss", d_loss), ("g_loss", g_loss)])
-            if i % eval_every == 0 or i == iterations:
-                seconds = time.perf_counter() - started
-                train_seconds += seconds
-                row = {"iteration": i, "d_loss": float(d_loss), "g_loss": float(g_loss),
-                       "ms_per_iteration": 1000 * seconds / count,
-                       "train_seconds": train_seconds}
-                row.update(summarize_performance(i))
-                history.append(row)
-                print(("\n" if progbar.verbose == 1 else "") + format_row(row), flush=True)
-                loss_sums, count, started = np.zeros(2), 0, time.perf_counter()
-                save_checkpoint(i)
-            if stop:
-                if saved_at != i:
+        # The default writer: summarize_performance's figures go to the same log.
+        with writer.as_default() if writer else contextlib.nullcontext():
+            for i in range(state["iteration"] + 1, iterations + 1):
+                x_real, _ = generate_real_samples(half)
+                x_fake = draw_fakes(generate_latent_points(latent_dim, half, rng))
+                losses = train_step(d_model, gan_model, x_real, x_fake,
+                                    generate_latent_points(latent_dim, batch_size, rng),
+                                    y_d, y_gan)
+                if not np.isfinite(losses).all():
+                    diverged(i, f"the loss (d_loss={losses[0]:.3g}, g_loss={losses[1]:.3g})")
+                if writer and i % log_every == 0:
+                    summaries.log_scalars(i, {
+                        "loss/d": losses[0], "loss/g": losses[1],
+                        "accuracy/d": d_accuracy(d_model, x_real, x_fake)})
+                loss_sums += losses
+                count += 1
+                d_loss, g_loss = loss_sums / count
+                progbar.update(i, [("d_loss", d_loss), ("g_loss", g_loss)])
+                if i % eval_every == 0 or i == iterations:
+                    seconds = time.perf_counter() - started
+                    train_seconds += seconds
+                    row = {"iteration": i, "d_loss": float(d_loss), "g_loss": float(g_loss),
+                           "ms_per_iteration": 1000 * seconds / count,
+                           "train_seconds": train_seconds}
+                    row.update(summarize_performance(i))
+                    summaries.log_scalars(i, row, prefix="eval/")
+                    history.append(row)
+                    print(("\n" if progbar.verbose == 1 else "") + format_row(row), flush=True)
+                    loss_sums, count, started = np.zeros(2), 0, time.perf_counter()
                     save_checkpoint(i)
-                print(f"interrupted after iteration {i}: checkpoint saved in {checkpoint_path};"
-                      f" go on with: python {run_info['script']} --resume --output-dir "
-                      f"{os.path.dirname(checkpoint_path) or '.'}", file=sys.stderr, flush=True)
-                sys.exit(128 + stop[0])
+                if stop:
+                    if saved_at != i:
+                        save_checkpoint(i)
+                    print(f"interrupted after iteration {i}: checkpoint saved in "
+                          f"{checkpoint_path}; go on with: python {run_info['script']} --resume "
+                          f"--output-dir {os.path.dirname(checkpoint_path) or '.'}",
+                          file=sys.stderr, flush=True)
+                    sys.exit(128 + stop[0])
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        if writer:
+            writer.close()
     return history

@@ -45,9 +45,9 @@ def watched_train_step(d, g, gan, x_real, latent_dim: int, rng) -> tuple:
     gan.train_on_batch = spying_gan_update
     half = len(x_real)
     try:
+        draw_fakes = training.fakes_as_the_composite_sees_them(g)
         losses = training.train_step(
-            d, gan, training.fakes_as_the_composite_sees_them(g), x_real,
-            generate_latent_points(latent_dim, half, rng),
+            d, gan, x_real, draw_fakes(generate_latent_points(latent_dim, half, rng)),
             generate_latent_points(latent_dim, 2 * half, rng),
             np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32),
             np.ones((2 * half, 1), dtype=np.float32))

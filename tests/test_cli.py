@@ -9,7 +9,7 @@ from common import cli
 
 GAN_1D_FLAGS = ["--target", "--iterations", "--batch-size", "--latent-dim", "--d-hidden",
                 "--g-hidden", "--learning-rate", "--beta-1", "--lr-decay", "--eval-every", "--n-eval",
-                "--n-plot", "--seed", "--output-dir"]
+                "--n-plot", "--seed", "--tensorboard", "--output-dir"]
 
 
 def test_every_commented_constant_of_the_block_is_a_flag():

@@ -43,14 +43,14 @@ def test_freeze_discipline_with_the_convolutional_models(sample):
         assert not same(seen["g_before"], seen["g_after"]), "G did not learn"
 
 
-def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample):
+def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample, tmp_path):
     """With BatchNorm the tutorial's predict() fakes differ from the composite's; this test
     fails for a loop that draws D's fakes with predict()."""
     d, g, gan = tiny_models()
-    rng = np.random.default_rng(1)
     half = 16
     x_real = gan_mnist.scale(sample[0][:half])
-    z_fake = generate_latent_points(LATENT_DIM, half, rng)
+    # The loop's first draw from its generator, after the real images (which use none here).
+    z_fake = generate_latent_points(LATENT_DIM, half, np.random.default_rng(1))
     expected = np.asarray(g(z_fake, training=True))  # what the composite's G computes
     inference_mode = g.predict_on_batch(z_fake)
     assert not np.allclose(expected, inference_mode, atol=1e-3)
@@ -62,10 +62,10 @@ def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample):
         return real_d_update(x, y)
 
     d.train_on_batch = spying_d_update
-    training.train_step(d, gan, training.fakes_as_the_composite_sees_them(g), x_real, z_fake,
-                        generate_latent_points(LATENT_DIM, 2 * half, rng),
-                        np.r_[np.ones((half, 1)), np.zeros((half, 1))].astype(np.float32),
-                        np.ones((2 * half, 1), np.float32))
+    training.train(d, g, gan, lambda n: (x_real, None), LATENT_DIM, iterations=1,
+                   batch_size=2 * half, eval_every=1, summarize_performance=lambda i: {},
+                   rng=np.random.default_rng(1), checkpoint_path=str(tmp_path / "ckpt.npz"),
+                   run_info={"script": "test"})
     d.train_on_batch = real_d_update
     np.testing.assert_allclose(shown["x"][:half], x_real)
     np.testing.assert_allclose(shown["x"][half:], expected, rtol=1e-4, atol=1e-5)

@@ -1,0 +1,155 @@
+"""Run the scripts as a user would and rebuild the README's results section from what they
+wrote: pictures in docs/results/, commands, machine, wall times and final numbers. Run it
+after changing the code, so the README never shows what the code no longer does.
+
+    python benchmarks/make_readme_results.py          # the real runs: about 15 min on 2 cores
+    python benchmarks/make_readme_results.py --tiny   # seconds; what the test suite runs
+
+Everything between the two `results` markers in the README is replaced; nothing else.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+START, END = "<!-- results: start -->", "<!-- results: end -->"
+
+# (target, extra flags): the default, and two that need longer runs (README's target table).
+RUNS_1D = [("x2", []),
+           ("sine", ["--iterations", "10000", "--eval-every", "2000"]),
+           ("gaussian", ["--iterations", "10000", "--eval-every", "2000"])]
+INTERPOLATE_FRAMES = 48
+TINY_1D = ["--iterations", "40", "--eval-every", "20", "--batch-size", "32", "--n-eval", "200",
+           "--n-plot", "50"]
+TINY_MNIST = ["--epochs", "1", "--eval-every", "1", "--batch-size", "32", "--n-eval", "50",
+              "--d-filters", "4", "--g-filters", "4", "--latent-dim", "8"]
+
+
+def run(script: str, args: list) -> tuple:
+    """Run `python script args` from the repository root; return wall seconds and stdout."""
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, script, *args], cwd=ROOT, capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        sys.exit(f"error: python {script} {' '.join(args)} failed:\n{result.stderr}")
+    return time.perf_counter() - start, result.stdout
+
+
+def machine() -> str:
+    """One line: CPU model and cores (or the GPU TensorFlow would use), Python, TensorFlow."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = re.search(r"model name\s*:\s*(.+)", f.read())[1].strip()
+    except (OSError, TypeError):
+        pass
+    probe = subprocess.run(
+        [sys.executable, "-c", "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; "
+         "import tensorflow as tf; print(tf.__version__, "
+         "len(tf.config.list_physical_devices('GPU')))"],
+        capture_output=True, text=True)
+    version, gpus = probe.stdout.split()[-2:]
+    device = f"{gpus} GPU(s)" if gpus != "0" else "no GPU"
+    return (f"{cpu}, {os.cpu_count()} cores, {device}; Python {platform.python_version()}, "
+            f"TensorFlow {version}")
+
+
+def command(script: str, args: list) -> str:
+    return " ".join(["python", script, *args])
+
+
+def section_1d(docs: str, tmp: str, tiny: bool) -> list:
+    lines = ["### gan_1d.py", "",
+             "| command | wall time | final mae | final ks | result | progress |",
+             "|---|---|---|---|---|---|"]
+    for target, extra in RUNS_1D:
+        args = ["--target", target, *extra, *(TINY_1D if tiny else [])]
+        out = os.path.join(tmp, f"gan_1d_{target}")
+        seconds, _ = run("gan_1d.py", [*args, "--output-dir", out])
+        with open(os.path.join(out, "metrics.json")) as f:
+            final = json.load(f)
+        last = f"scatter_{final['iteration']:06d}.png"
+        png, gif = f"gan_1d_{target}.png", f"gan_1d_{target}_progress.gif"
+        shutil.copy(os.path.join(out, last), os.path.join(docs, png))
+        shutil.copy(os.path.join(out, "progress.gif"), os.path.join(docs, gif))
+        lines.append(f"| `{command('gan_1d.py', args)}` | {seconds:.0f} s | {final['mae']:.4f} "
+                     f"| {final['ks']:.4f} | ![{target}](docs/results/{png}) "
+                     f"| [GIF](docs/results/{gif}) |")
+    lines += ["", "mae: mean |y − f(x)| of the generated points (0 is perfect); ks: how "
+              "unevenly their x covers the domain (0 is perfect). Wall time includes "
+              "TensorFlow's import.", ""]
+    return lines
+
+
+def section_mnist(docs: str, tmp: str, tiny: bool) -> list:
+    out = os.path.join(tmp, "gan_mnist")
+    args = []
+    if tiny:
+        import numpy as np
+        with np.load(os.path.join(ROOT, "data", "mnist_5k.npz")) as sample:
+            np.savez(os.path.join(tmp, "tiny.npz"), x_train=sample["x_train"][::25],
+                     y_train=sample["y_train"][::25])
+        args = ["--data", os.path.join(tmp, "tiny.npz"), *TINY_MNIST]
+    seconds, stdout = run("gan_mnist.py", [*args, "--output-dir", out])
+    data = re.search(r"^data: (.+)$", stdout, re.M)[1]  # which images it found
+    run("gan_mnist.py", ["--interpolate", str(INTERPOLATE_FRAMES), "--output-dir", out])
+    with open(os.path.join(out, "metrics.json")) as f:
+        final = json.load(f)
+    shutil.copy(os.path.join(out, f"grid_epoch_{final['epoch']:03d}.png"),
+                os.path.join(docs, "gan_mnist_grid.png"))
+    for name in ("progress.gif", "interpolation.gif"):
+        shutil.copy(os.path.join(out, name), os.path.join(docs, f"gan_mnist_{name}"))
+    real = final["real_reference"]
+    return ["### gan_mnist.py", "",
+            f"`{command('gan_mnist.py', args)}`: {seconds / 60:.1f} min wall, on {data}; "
+            f"then `python gan_mnist.py --interpolate {INTERPOLATE_FRAMES}`.", "",
+            "| | score (10 best) | fd (0 best) | confident | smallest class share |",
+            "|---|---|---|---|---|",
+            f"| generated, epoch {final['epoch']} | {final['score']:.2f} | {final['fd']:.2f} "
+            f"| {final['confident']:.2f} | {final['min_class_share']:.3f} |",
+            f"| real images, same classifier | {real['score']:.2f} | {real['fd']:.2f} "
+            f"| {real['confident']:.2f} | {real['min_class_share']:.3f} |", "",
+            "| the last grid | training, one frame per evaluation | a walk through the latent "
+            "space |", "|---|---|---|",
+            "| ![digits](docs/results/gan_mnist_grid.png) "
+            "| ![progress](docs/results/gan_mnist_progress.gif) "
+            "| ![walk](docs/results/gan_mnist_interpolation.gif) |", ""]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tiny", action="store_true", help="tiny settings (for the tests)")
+    parser.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
+    parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "results"))
+    args = parser.parse_args()
+    with open(args.readme, encoding="utf-8") as f:
+        readme = f.read()
+    if readme.count(START) != 1 or readme.count(END) != 1:
+        sys.exit(f"error: {args.readme} needs one '{START}' and one '{END}' line")
+    os.makedirs(args.docs, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        body = [START, "",
+                f"Made by `python benchmarks/make_readme_results.py` on "
+                f"{datetime.date.today().isoformat()}{' (tiny settings)' if args.tiny else ''}"
+                f", on {machine()}. Do not edit by hand: run the script again.", ""]
+        body += section_1d(args.docs, tmp, args.tiny)
+        body += section_mnist(args.docs, tmp, args.tiny)
+    body.append(END)
+    head, rest = readme.split(START)
+    readme = head + "\n".join(body) + rest.split(END, 1)[1]
+    with open(args.readme, "w", encoding="utf-8") as f:
+        f.write(readme)
+    print(f"{args.readme}: results section rebuilt; pictures in {args.docs}/")
+
+
+if __name__ == "__main__":
+    main()

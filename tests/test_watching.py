@@ -1,0 +1,113 @@
+"""Watching training: TensorBoard logs, the latent-space walk, the README's results script."""
+
+import glob
+import os
+import subprocess
+import sys
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import ROOT, TINY_1D, run_script
+from common.sampling import latent_walk
+
+
+def logged(folder) -> dict:
+    """tag -> (plugin name, number of records) of every event file under folder/tensorboard."""
+    seen = {}
+    for path in glob.glob(os.path.join(folder, "tensorboard", "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                plugin = value.metadata.plugin_data.plugin_name
+                seen[value.tag] = (plugin, seen.get(value.tag, (plugin, 0))[1] + 1)
+    return seen
+
+
+def test_gan_1d_logs_losses_accuracy_metrics_and_the_scatter_plot(tiny_1d_run):
+    tags = logged(tiny_1d_run[0])
+    for tag in ["loss/d", "loss/g", "accuracy/d"]:
+        assert tags[tag] == ("scalars", 60)  # 60 iterations, one record each at this size
+    for tag in ["eval/mae", "eval/ks", "eval/acc_real", "eval/d_loss"]:
+        assert tags[tag] == ("scalars", 3)  # evaluations at 25, 50, 60
+    assert tags["scatter"] == ("images", 3)
+
+
+def test_gan_1d_logged_image_is_the_scatter_plot_png(tiny_1d_run):
+    out = tiny_1d_run[0]
+    path = glob.glob(os.path.join(out, "tensorboard", "events.out.tfevents.*"))[0]
+    images = [(e.step, v.tensor.string_val) for e in tf.compat.v1.train.summary_iterator(path)
+              for v in e.summary.value if v.tag == "scatter"]
+    step, (width, height, png) = images[-1]
+    assert step == 60 and png == (out / "scatter_000060.png").read_bytes()
+    assert iio.imread(png).shape[:2] == (int(height), int(width))
+
+
+def test_gan_mnist_logs_scores_and_the_digit_grid(tiny_mnist_run):
+    tags = logged(tiny_mnist_run[0])
+    assert tags["eval/score"] == ("scalars", 2) and tags["eval/fd"] == ("scalars", 2)
+    assert tags["digits"] == ("images", 2)
+    assert tags["loss/g"][0] == "scalars" and tags["accuracy/d"][0] == "scalars"
+
+
+def test_no_tensorboard_writes_no_logs_and_trains_the_same(tiny_1d_run, tmp_path):
+    out = tmp_path / "quiet"
+    result = run_script("gan_1d.py", *TINY_1D, "--no-tensorboard", "--output-dir", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (out / "history.csv").exists() and not (out / "tensorboard").exists()
+    # Logging only watches: the models come out the same with and without it.
+    assert (out / "metrics.json").read_text().split('"train_seconds"')[0] == \
+        (tiny_1d_run[0] / "metrics.json").read_text().split('"train_seconds"')[0]
+
+
+def test_interpolate_writes_a_gif_with_the_requested_number_of_frames(tiny_mnist_run):
+    out = tiny_mnist_run[0]
+    result = run_script("gan_mnist.py", "--interpolate", "12", "--output-dir", str(out))
+    assert result.returncode == 0, result.stderr
+    frames = iio.imread(out / "interpolation.gif", index=None)
+    assert frames.shape == (12, 4 * 28 * 3, 4 * 28 * 3, 3)
+    assert len({frame.tobytes() for frame in frames}) > 1  # it moves
+
+
+def test_the_latent_walk_starts_at_the_first_stop_and_glides_on_a_sphere():
+    stops = np.random.default_rng(0).standard_normal((4, 3, 100)).astype(np.float32)
+    walk = latent_walk(stops, 40)
+    assert walk.shape == (40, 3, 100) and walk.dtype == np.float32
+    np.testing.assert_allclose(walk[0], stops[0], atol=1e-5)
+    np.testing.assert_allclose(walk[10], stops[1], atol=1e-5)  # 10 frames per stop
+    # Small steps, and no dip toward the origin (a straight line's midpoint would be shorter).
+    steps = np.linalg.norm(np.diff(np.concatenate([walk, walk[:1]]), axis=0), axis=-1)
+    assert steps.max() < 0.5 * np.linalg.norm(stops, axis=-1).min()
+    norms = np.linalg.norm(walk, axis=-1)
+    assert norms.min() > 0.9 * np.linalg.norm(stops, axis=-1).min()
+
+
+@pytest.fixture
+def readme_copy(tmp_path):
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    path = tmp_path / "README.md"
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_path):
+    path, before = readme_copy
+    docs = tmp_path / "docs"
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks",
+                                                          "make_readme_results.py"),
+                             "--tiny", "--readme", str(path), "--docs", str(docs)],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    after = path.read_text(encoding="utf-8")
+    start, end = "<!-- results: start -->", "<!-- results: end -->"
+    assert after.split(start)[0] == before.split(start)[0]
+    assert after.split(end)[1] == before.split(end)[1]
+    section = after.split(start)[1].split(end)[0]
+    assert "(tiny settings)" in section and "python gan_mnist.py --data" in section
+    for target in ("x2", "sine", "gaussian"):
+        assert f"python gan_1d.py --target {target}" in section
+        assert iio.imread(docs / f"gan_1d_{target}.png").ndim == 3
+    for name in ("gan_mnist_grid.png", "gan_mnist_progress.gif", "gan_mnist_interpolation.gif"):
+        assert f"docs/results/{name}" in section and (docs / name).stat().st_size > 0
+    assert iio.imread(docs / "gan_mnist_interpolation.gif", index=None).shape[0] == 48
