@@ -49,7 +49,7 @@ CASES = [
     ("gan_mnist.py", "--output-dir {mnist} --resume --data {bad}/other.npz",
      "--resume: --data {bad}/other.npz contradicts the checkpoint's {digits}"),
     ("gan_mnist.py", "--output-dir {1d} --resume", "was written by gan_1d.py"),
-    ("gan_mnist.py", "--output-dir {mnist} --generate 5 --resume", "takes neither --resume"),
+    ("gan_mnist.py", "--output-dir {mnist} --generate 5 --resume", "take neither --resume"),
     ("gan_mnist.py", "--output-dir {bad}/empty --generate 5", "no generator_epoch_*.keras"),
     ("gan_mnist.py", "--output-dir {mnist} --interpolate 1", "--interpolate must be 0 (off) or"),
     ("gan_mnist.py", "--output-dir {bad}/empty --interpolate 20", "no generator_epoch_*.keras"),
