@@ -66,7 +66,8 @@ def parse_hyperparameters(script_path: str, namespace: dict, description: str,
         kind = type(default)
         # SUPPRESS: a flag not given stays out of the result, so we know which were given.
         kwargs = {"dest": name, "default": argparse.SUPPRESS,
-                  "help": f"{help_text} (default: {default})"}
+                  "help": f"{help_text} (default: {default!r})" if kind is str else
+                          f"{help_text} (default: {default})"}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
