@@ -1,10 +1,10 @@
 """TensorBoard logs with tf.summary, part of TensorFlow: the scripts need nothing more.
 
-Since TensorFlow 2.16, `tf.summary.scalar` and `tf.summary.image` live in the `tensorboard`
-package, which TensorFlow no longer installs. `tf.summary.write` is still TensorFlow's own,
-so we write with it, tagging each record with the metadata TensorBoard's scalar and image
-dashboards look for (what tf.summary.scalar/image would write). Only the viewer needs
-`pip install tensorboard`.
+`tf.summary.scalar` and `tf.summary.image` live in the `tensorboard` package, which
+TensorFlow 2.21 does not install (they raise TBNotInstalledError). `tf.summary.write` is
+TensorFlow's own, so we write with it, tagging each record with the metadata TensorBoard's
+scalar and image dashboards look for (what tf.summary.scalar/image would write). Only the
+viewer needs `pip install tensorboard`.
 
 The training loop opens a writer on `<output-dir>/tensorboard/` and makes it the default, so
 anything called inside the loop (the scripts' summarize_performance) logs to it with the

@@ -81,8 +81,8 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
     a dict of metrics for iteration i. Returns the history: one row per evaluation, with the
     mean losses since the previous evaluation and the training time (evaluations excluded).
 
-    After every evaluation, and when Ctrl-C or SIGTERM arrives (at the end of the iteration
-    under way), the whole state goes to `checkpoint_path` with `run_info` (the script and its
+    After every evaluation, and when Ctrl-C, SIGTERM or SIGHUP arrives (at the end of the
+    iteration under way), the whole state goes to `checkpoint_path` with `run_info` (the script and its
     configuration). `resume=True` starts from that checkpoint, exactly where it stopped.
     A loss that is not a finite number ends the run (exit status 1), keeping the checkpoint.
 
@@ -131,10 +131,15 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
     def request_stop(signum, frame):
         stop.append(signum)
         signal.signal(signum, previous[signum])  # a second Ctrl-C quits without waiting
-        print("\nstopping: finishing this iteration and saving a checkpoint", file=sys.stderr,
-              flush=True)
+        try:
+            print("\nstopping: finishing this iteration and saving a checkpoint",
+                  file=sys.stderr, flush=True)
+        except OSError:  # the terminal is gone (SIGHUP): save the checkpoint all the same
+            pass
 
-    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    # Ctrl-C, `kill`, and a closed terminal.
+    previous = {s: signal.signal(s, request_stop)
+                for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     progbar = keras.utils.Progbar(iterations, verbose=1 if sys.stdout.isatty() else 2,
                                   stateful_metrics=["d_loss", "g_loss"])
     log_every = max(1, eval_every // 100)

@@ -41,16 +41,17 @@ def assert_same_weights(a, b):
         np.testing.assert_array_equal(x, y)
 
 
-def interrupted(script: str, args: list, started_file) -> subprocess.CompletedProcess:
-    """Run a script, send it a real SIGINT (Ctrl-C) a moment after `started_file` appears
-    (so it lands between two evaluations)."""
+def interrupted(script: str, args: list, started_file,
+                signum=signal.SIGINT) -> subprocess.CompletedProcess:
+    """Run a script, send it a real SIGINT (Ctrl-C, or `signum`) a moment after
+    `started_file` appears (so it lands between two evaluations)."""
     process = subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not started_file.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=300)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
@@ -207,3 +208,11 @@ def test_an_absurd_learning_rate_stops_with_a_message_and_exit_1(tmp_path):
     assert "learning rate is too high" in result.stderr and "--overwrite" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not (out / "generator.keras").exists()
+
+
+def test_a_closed_terminal_sighup_also_saves_a_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    stopped = interrupted("gan_1d.py", [*RUN_1D, "--output-dir", str(out)],
+                          out / "scatter_000300.png", signal.SIGHUP)
+    assert stopped.returncode == 129, stopped.stderr
+    assert 300 <= checkpoint.read_state(str(out / "checkpoint.npz"))["iteration"] < 900
