@@ -125,16 +125,22 @@ def section_mnist(docs: str, tmp: str, tiny: bool) -> list:
             "| ![walk](docs/results/gan_mnist_interpolation.gif) |", ""]
 
 
+def markers_checked(readme_path: str) -> str:
+    """The README's text; exits if it lacks exactly one pair of results markers."""
+    with open(readme_path, encoding="utf-8") as f:
+        readme = f.read()
+    if readme.count(START) != 1 or readme.count(END) != 1:
+        sys.exit(f"error: {readme_path} needs one '{START}' and one '{END}' line")
+    return readme
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tiny", action="store_true", help="tiny settings (for the tests)")
     parser.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
     parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "results"))
     args = parser.parse_args()
-    with open(args.readme, encoding="utf-8") as f:
-        readme = f.read()
-    if readme.count(START) != 1 or readme.count(END) != 1:
-        sys.exit(f"error: {args.readme} needs one '{START}' and one '{END}' line")
+    markers_checked(args.readme)  # before 15 minutes of runs, not after
     os.makedirs(args.docs, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         body = [START, "",
@@ -144,6 +150,8 @@ def main():
         body += section_1d(args.docs, tmp, args.tiny)
         body += section_mnist(args.docs, tmp, args.tiny)
     body.append(END)
+    # Read now, not before the runs: the README may have been edited in the meantime.
+    readme = markers_checked(args.readme)
     head, rest = readme.split(START)
     readme = head + "\n".join(body) + rest.split(END, 1)[1]
     with open(args.readme, "w", encoding="utf-8") as f:
