@@ -36,5 +36,7 @@ def generate_fake_samples(g_model, latent_points: np.ndarray) -> tuple:
     can reuse the same fixed points and pictures compare. (Training draws its own fakes:
     see common/training.py.)
     """
-    x = np.asarray(g_model.predict_on_batch(latent_points))
+    # A direct call, not predict_on_batch(): that one traces a tf.function for each new
+    # batch shape (the evaluation set, the grid) and TensorFlow then warns about retracing.
+    x = np.asarray(g_model(latent_points, training=False))
     return x, np.zeros((len(x), 1), dtype=np.float32)
