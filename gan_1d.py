@@ -46,7 +46,8 @@ TARGETS = {
 }
 # What a run writes in its output folder: a fresh run refuses to start where these exist.
 RUN_FILES = ["checkpoint.npz", "config.json", "history.csv", "metrics.json", "curves.png",
-             "progress.gif", "generator.keras", "discriminator.keras", "tensorboard", "scatter_*.png"]
+             "progress.gif", "generator.keras", "discriminator.keras", "tensorboard",
+             "scatter_*.png"]
 
 
 def parse_args(argv=None) -> dict:
@@ -163,9 +164,10 @@ def measure(g_model, d_model, target: str, eval_real: np.ndarray,
             eval_latent: np.ndarray) -> tuple:
     """The four numbers of an evaluation, and the generated points they were measured on."""
     fake, _ = generate_fake_samples(g_model, eval_latent)
+    acc_real, acc_fake = training.d_accuracies(d_model, eval_real, fake)
     metrics = {
-        "acc_real": float(np.mean(np.asarray(d_model.predict_on_batch(eval_real)) > 0.5)),
-        "acc_fake": float(np.mean(np.asarray(d_model.predict_on_batch(fake)) <= 0.5)),
+        "acc_real": acc_real,
+        "acc_fake": acc_fake,
         "mae": mean_abs_error(fake, target),
         "ks": ks_distance_to_domain(fake[:, 0], target),
     }

@@ -45,7 +45,8 @@ WALK_COLUMNS, WALK_STOPS = 4, 4
 # What a run writes in its output folder: a fresh run refuses to start where these exist.
 # (The digit classifier, classifier.keras/.json, is a cache that runs share: never deleted.)
 RUN_FILES = ["checkpoint.npz", "config.json", "history.csv", "metrics.json", "curves.png",
-             "progress.gif", "generator.keras", "discriminator.keras", "tensorboard", "grid_epoch_*.png",
+             "progress.gif", "generator.keras", "discriminator.keras", "tensorboard",
+             "grid_epoch_*.png",
              "generator_epoch_*.keras", "discriminator_epoch_*.keras", "generated",
              "interpolation.gif"]
 
@@ -345,9 +346,8 @@ def summarize_performance(epoch: int, g_model, d_model, scorer, eval_latent, gri
     Returns the row of numbers.
     """
     fakes, _ = generate_fake_samples(g_model, eval_latent)
-    row = {"epoch": epoch,
-           "acc_real": float(np.mean(np.asarray(d_model(x_held, training=False)) > 0.5)),
-           "acc_fake": float(np.mean(np.asarray(d_model(fakes, training=False)) <= 0.5)),
+    acc_real, acc_fake = training.d_accuracies(d_model, x_held, fakes)
+    row = {"epoch": epoch, "acc_real": acc_real, "acc_fake": acc_fake,
            **image_metrics(scorer, fakes, held_features)}
     plotting.plot_image_grid(grid_path(out_dir, epoch), generate_fake_samples(g_model, grid_latent)[0], GRID_COLUMNS,
                              f"epoch {epoch}: score {row['score']:.2f}, FD {row['fd']:.1f}")
@@ -388,11 +388,11 @@ def load_newest_generator(out_dir: str, flag: str) -> tuple:
     return g_model, path
 
 
-def generate(cfg: dict) -> None:
-    """The tutorial's last step: load the newest saved generator and draw --generate digits."""
-    g_model, path = load_newest_generator(cfg["OUTPUT_DIR"], "--generate")
+def generate(cfg: dict, g_model, path: str) -> None:
+    """The tutorial's last step: --generate digits from the saved generator at `path`."""
     n = cfg["generate"]
-    latent = generate_latent_points(g_model.input_shape[1], n, np.random.default_rng(cfg["SEED"]))
+    latent = generate_latent_points(g_model.input_shape[1], n,
+                                    np.random.default_rng(cfg["SEED"]))
     images, _ = generate_fake_samples(g_model, latent)
     folder = os.path.join(cfg["OUTPUT_DIR"], "generated")
     os.makedirs(folder, exist_ok=True)
@@ -403,11 +403,10 @@ def generate(cfg: dict) -> None:
     print(f"{n} digits from {path} in {folder}/ (grid.png, digit_000.png ...)")
 
 
-def interpolate(cfg: dict) -> None:
+def interpolate(cfg: dict, g_model, path: str) -> None:
     """A walk through the latent space: 4 x 4 digits, each gliding through WALK_STOPS random
     latent points and back, one GIF of --interpolate frames. Smooth changes mean G learned a
     smooth map; sudden jumps or one digit everywhere mean it did not."""
-    g_model, path = load_newest_generator(cfg["OUTPUT_DIR"], "--interpolate")
     n_frames, cells, latent_dim = cfg["interpolate"], WALK_COLUMNS ** 2, g_model.input_shape[1]
     stops = generate_latent_points(latent_dim, WALK_STOPS * cells,
                                    np.random.default_rng(cfg["SEED"]))
@@ -425,11 +424,13 @@ def main(cfg: dict, data) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, running on the {DEVICE}",
           flush=True)
-    if cfg["generate"] or cfg["interpolate"]:
+    if cfg["generate"] or cfg["interpolate"]:  # loaded once, even when both are asked for
+        g_model, path = load_newest_generator(
+            cfg["OUTPUT_DIR"], "--generate" if cfg["generate"] else "--interpolate")
         if cfg["generate"]:
-            generate(cfg)
+            generate(cfg, g_model, path)
         if cfg["interpolate"]:
-            interpolate(cfg)
+            interpolate(cfg, g_model, path)
         return None
     out = cfg["OUTPUT_DIR"]
     x_train, y_train, x_held, y_held, source = load_real_samples(data)

@@ -57,11 +57,11 @@ def learning_rate(initial: float, decay: bool, iterations: int):
     return keras.optimizers.schedules.CosineDecay(initial, iterations)
 
 
-def d_accuracy(d_model, x_real, x_fake) -> float:
-    """The share of real and fake images D labels right (the tutorial's accuracy)."""
+def d_accuracies(d_model, x_real, x_fake) -> tuple:
+    """The shares of real and of fake samples D labels right (the tutorial's accuracies)."""
     real = np.asarray(d_model(x_real, training=False)) > 0.5
     fake = np.asarray(d_model(x_fake, training=False)) <= 0.5
-    return float(np.mean(np.concatenate([real, fake])))
+    return float(np.mean(real)), float(np.mean(fake))
 
 
 def format_row(row: dict) -> str:
@@ -82,8 +82,8 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
     mean losses since the previous evaluation and the training time (evaluations excluded).
 
     After every evaluation, and when Ctrl-C, SIGTERM or SIGHUP arrives (at the end of the
-    iteration under way), the whole state goes to `checkpoint_path` with `run_info` (the script and its
-    configuration). `resume=True` starts from that checkpoint, exactly where it stopped.
+    iteration under way), the whole state goes to `checkpoint_path` with `run_info` (the
+    script and its configuration). `resume=True` starts from that checkpoint, exactly where it stopped.
     A loss that is not a finite number ends the run (exit status 1), keeping the checkpoint.
 
     With `log_dir`, TensorBoard logs go there: D's and G's losses and D's accuracy on its
@@ -158,7 +158,8 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
                 if writer and i % log_every == 0:
                     summaries.log_scalars(i, {
                         "loss/d": losses[0], "loss/g": losses[1],
-                        "accuracy/d": d_accuracy(d_model, x_real, x_fake)})
+                        # Both halves are the same size: the batch's accuracy is the mean.
+                        "accuracy/d": np.mean(d_accuracies(d_model, x_real, x_fake))})
                 loss_sums += losses
                 count += 1
                 d_loss, g_loss = loss_sums / count
