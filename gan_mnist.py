@@ -30,6 +30,7 @@ G_FILTERS = 32                    # G's filters in its dense map and transposed 
 LEARNING_RATE = 0.001             # Adam's step size, for both models (the tutorial: 0.0002)
 BETA_1 = 0.5                      # Adam's momentum, as in the DCGAN paper
 LR_DECAY = False                  # anneal the step size to zero over the run (cosine schedule)
+G_AVERAGE = 0.999                 # show, score and save a moving average of G's weights (0: off)
 EVAL_EVERY = 4                    # evaluate, draw and save the models every this many epochs
 N_EVAL = 1_000                    # generated images scored at each evaluation
 DATA = ""                         # an .npz like MNIST's (x_train, y_train); empty: full MNIST
@@ -102,6 +103,7 @@ def parse_args(argv=None) -> tuple:
                "G_FILTERS": [cli.positive],
                "LEARNING_RATE": [cli.positive],
                "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
+               "G_AVERAGE": [cli.non_negative, cli.at_most(0.9999, "0.9999")],
                "EVAL_EVERY": [cli.positive],
                "N_EVAL": [cli.positive],
                "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]},
@@ -174,7 +176,8 @@ with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines 
     import tensorflow as tf  # noqa: E402
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
-from common import checkpoint, gif, metrics, plotting, saving, summaries, training  # noqa: E402
+from common import averaging, checkpoint, gif, metrics, plotting  # noqa: E402
+from common import saving, summaries, training  # noqa: E402
 from common.sampling import generate_fake_samples, generate_latent_points  # noqa: E402
 from common.sampling import latent_walk  # noqa: E402
 
@@ -343,13 +346,15 @@ def summarize_performance(epoch: int, g_model, d_model, scorer, eval_latent, gri
                           x_held, held_features, out_dir: str) -> dict:
     """Score the generated digits, draw the grid of fixed latent points, save the models.
 
-    Returns the row of numbers.
+    `g_model` is the generator to show: G's moving average when the run keeps one. D's
+    accuracy on fakes is measured on its images too. Returns the row of numbers.
     """
     fakes, _ = generate_fake_samples(g_model, eval_latent)
     acc_real, acc_fake = training.d_accuracies(d_model, x_held, fakes)
     row = {"epoch": epoch, "acc_real": acc_real, "acc_fake": acc_fake,
            **image_metrics(scorer, fakes, held_features)}
-    plotting.plot_image_grid(grid_path(out_dir, epoch), generate_fake_samples(g_model, grid_latent)[0], GRID_COLUMNS,
+    plotting.plot_image_grid(grid_path(out_dir, epoch),
+                             generate_fake_samples(g_model, grid_latent)[0], GRID_COLUMNS,
                              f"epoch {epoch}: score {row['score']:.2f}, FD {row['fd']:.1f}")
     saving.save_model(g_model, os.path.join(out_dir, f"generator_epoch_{epoch:03d}.keras"))
     saving.save_discriminator(d_model,
@@ -359,10 +364,10 @@ def summarize_performance(epoch: int, g_model, d_model, scorer, eval_latent, gri
 
 # --- Training and the run ----------------------------------------------------------------------
 
-def train(g_model, d_model, gan_model, cfg: dict, x_train, rng, evaluate) -> list:
+def train(g_model, d_model, gan_model, g_average, cfg: dict, x_train, rng, evaluate) -> list:
     """The tutorial's train(): EPOCHS passes of batches, alternating D and G updates, and an
     evaluation and a checkpoint every EVAL_EVERY epochs. `evaluate(iteration, epoch)` returns
-    a row of numbers."""
+    a row of numbers. `g_average` (or None) follows the moving average of G's weights."""
     steps_per_epoch = len(x_train) // cfg["BATCH_SIZE"]
     return training.train(
         d_model, g_model, gan_model,
@@ -372,7 +377,8 @@ def train(g_model, d_model, gan_model, cfg: dict, x_train, rng, evaluate) -> lis
         summarize_performance=lambda i: evaluate(i, math.ceil(i / steps_per_epoch)),
         rng=rng, checkpoint_path=os.path.join(cfg["OUTPUT_DIR"], checkpoint.NAME),
         run_info={"script": "gan_mnist.py", "config": run_folder.hyperparameters(cfg)},
-        resume=cfg["resume"], log_dir=summaries.log_dir(cfg["OUTPUT_DIR"], cfg["TENSORBOARD"]))
+        resume=cfg["resume"], log_dir=summaries.log_dir(cfg["OUTPUT_DIR"], cfg["TENSORBOARD"]),
+        g_average=g_average, average_decay=cfg["G_AVERAGE"])
 
 
 def load_newest_generator(out_dir: str, flag: str) -> tuple:
@@ -456,16 +462,19 @@ def main(cfg: dict, data) -> dict:
     d_model = define_discriminator(cfg["D_FILTERS"], lr, cfg["BETA_1"])
     g_model = define_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"])
     gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
+    # The generator we show, score and save: G's moving average, or G itself.
+    g_average = averaging.average_copy(g_model) if cfg["G_AVERAGE"] else None
+    shown = g_average or g_model
 
     def evaluate(iteration: int, epoch: int) -> dict:
-        row = summarize_performance(epoch, g_model, d_model, scorer, eval_latent, grid_latent,
+        row = summarize_performance(epoch, shown, d_model, scorer, eval_latent, grid_latent,
                                     x_held, held_features, out)
         summaries.log_png(iteration, "digits", grid_path(out, epoch))
         return row
 
-    history = train(g_model, d_model, gan_model, cfg, x_train, rng, evaluate)
+    history = train(g_model, d_model, gan_model, g_average, cfg, x_train, rng, evaluate)
 
-    saving.save_model(g_model, os.path.join(out, "generator.keras"))
+    saving.save_model(shown, os.path.join(out, "generator.keras"))
     saving.save_discriminator(d_model, os.path.join(out, "discriminator.keras"))
     saving.save_history_csv(os.path.join(out, "history.csv"), history)
     plotting.plot_history(os.path.join(out, "curves.png"), history, [

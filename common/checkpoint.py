@@ -1,9 +1,9 @@
 """Checkpoints: everything a run needs to go on exactly where it stopped, in one file.
 
-`checkpoint.npz` in the output folder holds every variable of D, G and both Adam optimizers
-(weights, BatchNorm statistics, the dropout layers' random state, Adam's moments and step
-counter) and, as JSON, the iteration, the history so far, the training random generator's
-state and the run's configuration. It is written to a temporary file and renamed into place
+`checkpoint.npz` in the output folder holds every variable of D, G, G's moving average (when
+the run keeps one) and both Adam optimizers (weights, BatchNorm statistics, the dropout
+layers' random state, Adam's moments and step counter) and, as JSON, the iteration, the
+history so far, the training random generator's state and the run's configuration. It is written to a temporary file and renamed into place
 (common/saving.py), so a kill at any moment leaves the previous checkpoint whole.
 
 Reading the JSON part needs numpy only, so --resume is checked before TensorFlow loads.
@@ -23,10 +23,11 @@ class NotFinite(ValueError):
     """A model's weights hold NaN or infinity: training diverged, nothing worth saving."""
 
 
-def _variables(d_model, gan_model) -> dict:
+def _variables(d_model, gan_model, g_average) -> dict:
     """Every variable the rest of the run depends on, in a fixed order, by group."""
     g_model = gan_model.layers[0]
     return {"d": d_model.variables, "g": g_model.variables,
+            "g_average": g_average.variables if g_average else [],
             "d_optimizer": d_model.optimizer.variables,
             "gan_optimizer": gan_model.optimizer.variables}
 
@@ -42,14 +43,15 @@ def build_optimizers(d_model, gan_model) -> None:
         gan_model.optimizer.build(gan_model.trainable_variables)
 
 
-def save(path: str, d_model, gan_model, state: dict) -> None:
+def save(path: str, d_model, gan_model, g_average, state: dict) -> None:
     """Write the models' and optimizers' variables and `state` (JSON-able) atomically.
+    `g_average` is G's moving average, or None.
 
     Raises NotFinite, and writes nothing, when a weight is NaN or infinite.
     """
     build_optimizers(d_model, gan_model)
     arrays = {}
-    for group, variables in _variables(d_model, gan_model).items():
+    for group, variables in _variables(d_model, gan_model, g_average).items():
         for i, variable in enumerate(variables):
             value = np.asarray(variable.numpy())
             if value.dtype.kind == "f" and not np.isfinite(value).all():
@@ -74,14 +76,14 @@ def read_state(path: str) -> dict:
     return state
 
 
-def restore(path: str, d_model, gan_model) -> dict:
+def restore(path: str, d_model, gan_model, g_average=None) -> dict:
     """Load a checkpoint's variables into the models and optimizers; return its state.
 
     Raises ValueError when the file does not fit these models.
     """
     build_optimizers(d_model, gan_model)
     with np.load(path, allow_pickle=False) as loaded:
-        for group, variables in _variables(d_model, gan_model).items():
+        for group, variables in _variables(d_model, gan_model, g_average).items():
             names = sorted(k for k in loaded.files if k.startswith(group + "/"))
             if len(names) != len(variables):
                 raise ValueError(f"{path} holds {len(names)} {group} variables, these "

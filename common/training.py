@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import checkpoint, cli, summaries
+from common import averaging, checkpoint, cli, summaries
 from common.sampling import generate_latent_points
 
 
@@ -74,7 +74,8 @@ def format_row(row: dict) -> str:
 def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_dim: int,
           iterations: int, batch_size: int, eval_every: int,
           summarize_performance: Callable, rng: np.random.Generator, checkpoint_path: str,
-          run_info: dict, resume: bool = False, log_dir: Optional[str] = None) -> list:
+          run_info: dict, resume: bool = False, log_dir: Optional[str] = None,
+          g_average=None, average_decay: float = 0.999) -> list:
     """Run the loop; every `eval_every` iterations and at the end, evaluate and record a row.
 
     `generate_real_samples(n)` returns (x, y) real samples; `summarize_performance(i)` returns
@@ -83,21 +84,25 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
 
     After every evaluation, and when Ctrl-C, SIGTERM or SIGHUP arrives (at the end of the
     iteration under way), the whole state goes to `checkpoint_path` with `run_info` (the
-    script and its configuration). `resume=True` starts from that checkpoint, exactly where it stopped.
-    A loss that is not a finite number ends the run (exit status 1), keeping the checkpoint.
+    script and its configuration). `resume=True` starts from that checkpoint, exactly where it
+    stopped. A loss that is not a finite number ends the run (exit status 1), keeping the checkpoint.
 
     With `log_dir`, TensorBoard logs go there: D's and G's losses and D's accuracy on its
     batch about 100 times per evaluation interval, and every number of each evaluation.
+
+    With `g_average` (from averaging.average_copy(G)), its weights follow a moving average of
+    G's with `average_decay` after every iteration; it is checkpointed with the rest.
     """
     half = batch_size // 2
     y_d = np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32)
     y_gan = np.ones((batch_size, 1), dtype=np.float32)  # G wants D to say "real"
     draw_fakes = fakes_as_the_composite_sees_them(g_model)
+    update_average = averaging.updater(g_average, g_model, average_decay) if g_average else None
     state = {"iteration": 0, "history": [], "loss_sums": [0.0, 0.0], "count": 0,
              "interval_seconds": 0.0}
     if resume:
         try:
-            state = checkpoint.restore(checkpoint_path, d_model, gan_model)
+            state = checkpoint.restore(checkpoint_path, d_model, gan_model, g_average)
         except Exception as e:  # damaged after its state was read, or made for other models
             cli.fail(f"--resume: cannot restore {checkpoint_path} ({e})".splitlines()[0])
         rng.bit_generator.state = state["rng"]
@@ -111,7 +116,7 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
     def save_checkpoint(i: int) -> None:
         nonlocal saved_at
         try:
-            checkpoint.save(checkpoint_path, d_model, gan_model, {
+            checkpoint.save(checkpoint_path, d_model, gan_model, g_average, {
                 **run_info, "iteration": i, "history": history,
                 "rng": rng.bit_generator.state, "loss_sums": loss_sums.tolist(),
                 "count": count, "interval_seconds": time.perf_counter() - started})
@@ -155,6 +160,8 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
                                     y_d, y_gan)
                 if not np.isfinite(losses).all():
                     diverged(i, f"the loss (d_loss={losses[0]:.3g}, g_loss={losses[1]:.3g})")
+                if update_average:
+                    update_average(i)
                 if writer and i % log_every == 0:
                     summaries.log_scalars(i, {
                         "loss/d": losses[0], "loss/g": losses[1],

@@ -36,6 +36,7 @@ CASES = [
     ("gan_mnist.py", "--output-dir {mnist} --epochs 0", "--epochs must be positive"),
     ("gan_mnist.py", "--output-dir {mnist} --latent-dim -3", "--latent-dim must be positive"),
     ("gan_mnist.py", "--output-dir {mnist} --learning-rate 0", "--learning-rate must be positive"),
+    ("gan_mnist.py", "--output-dir {mnist} --g-average 1", "--g-average must be at most 0.9999"),
     ("gan_mnist.py", "--output-dir {mnist} --data {bad}/missing.npz", "does not exist"),
     ("gan_mnist.py", "--output-dir {mnist} --data {bad}/empty.npz", "not a readable .npz"),
     ("gan_mnist.py", "--output-dir {mnist} --data {bad}/truncated.npz", "not a readable .npz"),

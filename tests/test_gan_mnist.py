@@ -176,6 +176,16 @@ def test_a_tiny_mnist_run_writes_every_output(tiny_mnist_run):
     assert d.trainable_weights, "discriminator.keras was saved frozen"
 
 
+def test_the_saved_generator_is_gs_moving_average_not_g_itself(tiny_mnist_run):
+    out, _ = tiny_mnist_run
+    with np.load(out / "checkpoint.npz") as saved:
+        group = {name: [saved[k] for k in sorted(saved.files) if k.startswith(name + "/")]
+                 for name in ("g", "g_average")}
+    g = keras.models.load_model(out / "generator.keras")
+    assert same(g.get_weights(), group["g_average"])
+    assert not same(g.get_weights(), group["g"])
+
+
 def test_generate_writes_the_images_from_the_newest_generator_by_epoch(tiny_mnist_run):
     out, _ = tiny_mnist_run
     # Make the older generator the most recently touched file: order must come from the name.

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import same, snapshot, watched_train_step
 import gan_1d
-from common import training
+from common import averaging, checkpoint, training
 from common.sampling import generate_latent_points
 
 LATENT_DIM = 5
@@ -87,3 +87,40 @@ def test_train_records_one_row_per_evaluation_including_the_last_iteration(tmp_p
         assert np.isfinite(row["d_loss"]) and np.isfinite(row["g_loss"])
         assert row["ms_per_iteration"] > 0
     assert history[0]["train_seconds"] < history[-1]["train_seconds"]
+
+
+def test_the_average_moves_towards_g_by_the_formula_and_forgets_its_start_quickly():
+    keras.utils.set_random_seed(0)
+    g = keras.Sequential([keras.Input((LATENT_DIM,)), keras.layers.Dense(4),
+                          keras.layers.BatchNormalization()])
+    g_average = averaging.average_copy(g)
+    assert same(snapshot(g), snapshot(g_average))
+    update = averaging.updater(g_average, g, decay=0.9)
+    start = snapshot(g_average)
+    g.set_weights([w + 1.0 for w in start])  # BatchNorm's moving statistics included
+    update(1000)  # late: k = decay = 0.9
+    for a, w in zip(snapshot(g_average), start):
+        np.testing.assert_allclose(a, w + 0.1, rtol=1e-5, atol=1e-6)
+    update(0)  # the first iteration: k = (1 + 0) / (10 + 0) = 0.1
+    for a, w in zip(snapshot(g_average), start):
+        np.testing.assert_allclose(a, 0.1 * (w + 0.1) + 0.9 * (w + 1.0), rtol=1e-5, atol=1e-6)
+
+
+def test_train_updates_the_average_and_its_checkpoint_restores_it(tmp_path):
+    d, g, gan = make_models()
+    g_average = averaging.average_copy(g)
+    start = snapshot(g)
+    rng = np.random.default_rng(0)
+    path = tmp_path / "checkpoint.npz"
+    training.train(d, g, gan, lambda n: gan_1d.generate_real_samples("x2", n, rng),
+                   LATENT_DIM, iterations=30, batch_size=8, eval_every=30,
+                   summarize_performance=lambda i: {}, rng=rng, checkpoint_path=str(path),
+                   run_info={"script": "test"}, g_average=g_average, average_decay=0.999)
+    averaged = snapshot(g_average)
+    assert not same(averaged, start), "the average did not move"
+    assert not same(averaged, snapshot(g)), "the average is G itself"
+    d2, g2, gan2 = make_models(seed=1)
+    g_average2 = averaging.average_copy(g2)
+    checkpoint.restore(str(path), d2, gan2, g_average2)
+    assert same(snapshot(g_average2), averaged)
+    assert same(snapshot(g2), snapshot(g))
