@@ -22,7 +22,7 @@ import numpy as np
 from common import cli, run_folder
 
 # --- Hyperparameters: every line with a comment is also a flag (BATCH_SIZE <-> --batch-size) ---
-EPOCHS = 24                       # passes over the training images
+EPOCHS = 20                       # passes over the training images
 BATCH_SIZE = 64                   # images per update; D's batch is half real, half fake
 LATENT_DIM = 100                  # size of the generator's random input
 D_FILTERS = 64                    # D's first convolution's filters (the second has twice as many)

@@ -106,7 +106,7 @@ def section_mnist(docs: str, tmp: str, tiny: bool) -> list:
         final = json.load(f)
     shutil.copy(os.path.join(out, f"grid_epoch_{final['epoch']:03d}.png"),
                 os.path.join(docs, "gan_mnist_grid.png"))
-    for name in ("progress.gif", "interpolation.gif"):
+    for name in ("progress.gif", "interpolation.gif", "history.csv"):
         shutil.copy(os.path.join(out, name), os.path.join(docs, f"gan_mnist_{name}"))
     real = final["real_reference"]
     return ["### gan_mnist.py", "",
@@ -118,6 +118,8 @@ def section_mnist(docs: str, tmp: str, tiny: bool) -> list:
             f"| {final['confident']:.2f} | {final['min_class_share']:.3f} |",
             f"| real images, same classifier | {real['score']:.2f} | {real['fd']:.2f} "
             f"| {real['confident']:.2f} | {real['min_class_share']:.3f} |", "",
+            "Every evaluation's numbers: "
+            "[gan_mnist_history.csv](docs/results/gan_mnist_history.csv).", "",
             "| the last grid | training, one frame per evaluation | a walk through the latent "
             "space |", "|---|---|---|",
             "| ![digits](docs/results/gan_mnist_grid.png) "

@@ -108,6 +108,7 @@ def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_pa
     for target in ("x2", "sine", "gaussian"):
         assert f"python gan_1d.py --target {target}" in section
         assert iio.imread(docs / f"gan_1d_{target}.png").ndim == 3
-    for name in ("gan_mnist_grid.png", "gan_mnist_progress.gif", "gan_mnist_interpolation.gif"):
+    for name in ("gan_mnist_grid.png", "gan_mnist_progress.gif", "gan_mnist_interpolation.gif",
+                 "gan_mnist_history.csv"):
         assert f"docs/results/{name}" in section and (docs / name).stat().st_size > 0
     assert iio.imread(docs / "gan_mnist_interpolation.gif", index=None).shape[0] == 48
