@@ -85,7 +85,8 @@ def train(d_model, g_model, gan_model, generate_real_samples: Callable, latent_d
     After every evaluation, and when Ctrl-C, SIGTERM or SIGHUP arrives (at the end of the
     iteration under way), the whole state goes to `checkpoint_path` with `run_info` (the
     script and its configuration). `resume=True` starts from that checkpoint, exactly where it
-    stopped. A loss that is not a finite number ends the run (exit status 1), keeping the checkpoint.
+    stopped. A loss that is not a finite number ends the run (exit status 1), keeping the
+    checkpoint.
 
     With `log_dir`, TensorBoard logs go there: D's and G's losses and D's accuracy on its
     batch about 100 times per evaluation interval, and every number of each evaluation.
