@@ -59,9 +59,11 @@ def watched_train_step(d, g, gan, x_real, latent_dim: int, rng) -> tuple:
 # A gan_1d run small enough for tests: evaluations at 25, 50 and the last iteration, 60.
 TINY_1D = ["--iterations", "60", "--eval-every", "25", "--batch-size", "32", "--n-eval", "400",
            "--n-plot", "100", "--seed", "7"]
-# A gan_mnist run on 250 bundled images (225 train, 25 held out) with tiny models.
+# A gan_mnist run on 250 bundled images (225 train, 25 held out) with tiny models; an epoch
+# capped at 160 of the 225 images: 5 iterations of 32.
 TINY_MNIST = ["--epochs", "2", "--eval-every", "1", "--batch-size", "32", "--n-eval", "100",
-              "--d-filters", "4", "--g-filters", "4", "--latent-dim", "16"]
+              "--epoch-images", "160", "--d-filters", "4", "--g-filters", "4",
+              "--latent-dim", "16"]
 
 
 @pytest.fixture(scope="session")

@@ -139,6 +139,9 @@ BAD_FLAGS = [
     (["--beta-1", "1.5"], "--beta-1 must be at most 0.999 (0.999) (got 1.5)"),
     (["--g-filters", "many"], "--g-filters must be an integer (got 'many')"),
     (["--generate", "-1"], "--generate must be zero or positive (got -1)"),
+    (["--epoch-images", "-5"], "--epoch-images must be zero or positive (got -5)"),
+    (["--epoch-images", "100", "--batch-size", "128"],
+     "--epoch-images must be 0 (all the images) or at least --batch-size (128) (got 100)"),
 ]
 
 
@@ -155,9 +158,19 @@ def test_generate_without_a_trained_generator_says_so(tmp_path):
     assert result.stderr.startswith("error: --generate: no generator_epoch_*.keras in ")
 
 
+def test_an_epoch_is_capped_at_epoch_images_so_full_mnist_runs_as_long_as_the_sample():
+    cfg = {"EPOCH_IMAGES": 4_500, "BATCH_SIZE": 64}
+    assert gan_mnist.steps_per_epoch(cfg, 60_000) == 70  # full MNIST
+    assert gan_mnist.steps_per_epoch(cfg, 4_500) == 70   # the bundled sample
+    assert gan_mnist.steps_per_epoch(cfg, 1_000) == 15   # fewer images: a full pass
+    assert gan_mnist.steps_per_epoch({**cfg, "EPOCH_IMAGES": 0}, 60_000) == 937  # the tutorial
+
+
 def test_a_tiny_mnist_run_writes_every_output(tiny_mnist_run):
     out, result = tiny_mnist_run
     assert "real training images, for reference: score=" in result.stdout
+    assert "training: 2 epochs of 5 iterations (an epoch: 160 of the 225 training images; " \
+        "--epoch-images 0 for full passes)" in result.stdout
     for epoch in (1, 2):
         assert iio.imread(out / f"grid_epoch_{epoch:03d}.png").ndim == 3
         for model in ("generator", "discriminator"):
@@ -166,6 +179,7 @@ def test_a_tiny_mnist_run_writes_every_output(tiny_mnist_run):
     assert iio.imread(out / "curves.png").ndim == 3
     lines = (out / "history.csv").read_text().splitlines()
     assert len(lines) == 3 and lines[0].startswith("iteration,d_loss,g_loss,")
+    assert [line.split(",")[0] for line in lines[1:]] == ["5", "10"]  # 2 epochs of 160 images
     assert "score" in lines[0] and "class_9" in lines[0]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epoch"] == 2 and 1 <= metrics["score"] <= 10 and metrics["fd"] >= 0
