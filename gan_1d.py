@@ -1,7 +1,7 @@
 """A GAN that learns a curve such as y = x² from samples: the classic 1D Keras GAN tutorial,
 correct on Keras 3, with objective numbers instead of eyeballing.
 
-    python gan_1d.py                        # learn y = x², write everything to outputs/gan_1d/
+    python gan_1d.py                        # learn y = x²; each run writes to outputs/gan_1d/NNN/
     python gan_1d.py --target sine --seed 3
     python gan_1d.py --help                 # every hyperparameter below is a flag
 
@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from common import cli, run_folder
+from common import cli, run_folders
 
 # --- Hyperparameters: every line with a comment is also a flag (BATCH_SIZE <-> --batch-size) ---
 TARGET = "x2"                  # the curve to learn: x2, sine, gaussian, cubic or poly
@@ -31,8 +31,8 @@ EVAL_EVERY = 1_000             # evaluate, plot and print every this many iterat
 N_EVAL = 10_000                # generated points measured at each evaluation
 N_PLOT = 500                   # real and generated points drawn in each scatter plot
 SEED = 1                       # the same seed on the same machine gives the same run
-TENSORBOARD = True             # write TensorBoard logs to <output-dir>/tensorboard/
-OUTPUT_DIR = "outputs/gan_1d"  # where every file of the run goes
+TENSORBOARD = True             # write TensorBoard logs to the run's tensorboard/ folder
+OUTPUT_DIR = "outputs/gan_1d"  # each run writes to a new numbered folder here: 001, 002 ...
 
 # The curves: name -> (f, domain of x). Real samples are (x, f(x)) with x uniform on the domain.
 # All share the tutorial's domain and a height of about 0.25 to 0.5, so the same
@@ -44,44 +44,32 @@ TARGETS = {
     "cubic": (lambda x: 2 * x ** 3, (-0.5, 0.5)),
     "poly": (lambda x: 0.25 * (128 * x ** 4 - 32 * x ** 2 + 1), (-0.5, 0.5)),  # two valleys
 }
-# What a run writes in its output folder: a fresh run refuses to start where these exist.
-RUN_FILES = ["checkpoint.npz", "config.json", "history.csv", "metrics.json", "curves.png",
-             "progress.gif", "generator.keras", "discriminator.keras", "tensorboard",
-             "scatter_*.png"]
 
 
 def parse_args(argv=None) -> dict:
-    """The hyperparameters above, overridden by flags and checked before TensorFlow loads.
-
-    With --resume, the configuration is the one saved in the output folder's checkpoint.
+    """The hyperparameters above, overridden by flags and checked before TensorFlow loads;
+    cfg["run_dir"] is the run's folder. With --resume, the configuration is the one saved in
+    that run's checkpoint. Raises BadInput (common/errors.py) for bad input.
     """
     cfg, given = cli.parse_hyperparameters(
         __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
-        extra_flags=run_folder.FLAGS,
+        extra_flags=run_folders.FLAGS,
         rules={"TARGET": [cli.one_of(TARGETS)],
-               "ITERATIONS": [cli.positive],
+               **{name: [cli.positive] for name in ("ITERATIONS", "LATENT_DIM", "D_HIDDEN",
+                  "G_HIDDEN", "LEARNING_RATE", "EVAL_EVERY", "N_EVAL", "N_PLOT")},
                "BATCH_SIZE": [cli.positive, cli.even],
-               "LATENT_DIM": [cli.positive],
-               "D_HIDDEN": [cli.positive],
-               "G_HIDDEN": [cli.positive],
-               "LEARNING_RATE": [cli.positive],
                "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
-               "EVAL_EVERY": [cli.positive],
-               "N_EVAL": [cli.positive],
-               "N_PLOT": [cli.positive],
                "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]})
-    # Checked last: it creates the folder, which must not happen for otherwise bad input.
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
     cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))
-    cfg = run_folder.prepare(cfg, given, "gan_1d.py", RUN_FILES)
+    cfg = run_folders.prepare(cfg, given, "gan_1d.py")
+    # Last: it creates folders, which must not happen for otherwise bad input.
     cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
-    if cfg["overwrite"]:  # last of all: no bad input may stop us once the old run is gone
-        run_folder.clear(cfg["OUTPUT_DIR"], RUN_FILES)
-    return cfg
+    return {**cfg, "run_dir": cfg["run_dir"] or run_folders.create(cfg["OUTPUT_DIR"])}
 
 
 if __name__ == "__main__":
-    CONFIG = parse_args()  # bad flags fail here, in milliseconds, before TensorFlow loads
+    CONFIG = cli.run_main(parse_args)  # bad flags fail here, in milliseconds, before TensorFlow
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
 with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines without a GPU
@@ -89,8 +77,12 @@ with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines 
     import tensorflow as tf  # noqa: E402
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
-from common import checkpoint, gif, plotting, saving, summaries, training  # noqa: E402
-from common.sampling import generate_fake_samples, generate_latent_points  # noqa: E402
+from common import plotting, saving  # noqa: E402
+from common.metrics import d_accuracies, ks_to_uniform  # noqa: E402
+from common.results import save_results  # noqa: E402
+from common.run import Run  # noqa: E402
+from common.sampling import as_the_composite_sees_it, generate_fake_samples  # noqa: E402
+from common.sampling import generate_latent_points  # noqa: E402
 
 
 # --- The models ------------------------------------------------------------------------------
@@ -121,8 +113,8 @@ def define_generator(latent_dim: int, hidden: int, n_outputs: int = 2):
 def define_gan(g_model, d_model, learning_rate, beta_1: float):
     """The composite G -> D that trains G to make D say "real".
 
-    D is frozen here as in the tutorial, but on Keras 3 that alone is not enough: the training
-    loop (common/training.py) sets D.trainable right before each update.
+    D is frozen here as in the tutorial, but on Keras 3 that alone is not enough: train()
+    sets D.trainable right before each update.
     """
     d_model.trainable = False
     model = keras.Sequential([g_model, d_model], name="gan")
@@ -148,38 +140,18 @@ def mean_abs_error(points: np.ndarray, target: str) -> float:
     return float(np.mean(np.abs(points[:, 1] - f(points[:, 0]))))
 
 
-def ks_distance_to_domain(x: np.ndarray, target: str) -> float:
-    """Kolmogorov-Smirnov distance between the points' x and the uniform law on the domain.
-
-    0 when x covers the domain evenly; near 1 when x sits in one spot or outside the domain.
-    """
-    _, (lo, hi) = TARGETS[target]
-    x = np.sort(x)
-    n = len(x)
-    cdf = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
-    return float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
-
-
 def measure(g_model, d_model, target: str, eval_real: np.ndarray,
             eval_latent: np.ndarray) -> tuple:
     """The four numbers of an evaluation, and the generated points they were measured on."""
     fake, _ = generate_fake_samples(g_model, eval_latent)
-    acc_real, acc_fake = training.d_accuracies(d_model, eval_real, fake)
+    acc_real, acc_fake = d_accuracies(d_model, eval_real, fake)
     metrics = {
         "acc_real": acc_real,
         "acc_fake": acc_fake,
         "mae": mean_abs_error(fake, target),
-        "ks": ks_distance_to_domain(fake[:, 0], target),
+        "ks": ks_to_uniform(fake[:, 0], *TARGETS[target][1]),  # how evenly x covers the domain
     }
     return metrics, fake
-
-
-def plot_limits(target: str) -> tuple:
-    """Fixed axes for a target (its domain and range, plus a margin), so frames compare."""
-    f, (lo, hi) = TARGETS[target]
-    y = f(np.linspace(lo, hi, 1001))
-    dx, dy = 0.15 * (hi - lo), 0.25 * (y.max() - y.min())
-    return (lo - dx, hi + dx), (y.min() - dy, y.max() + dy)
 
 
 def frame_path(out_dir: str, iteration: int) -> str:
@@ -189,8 +161,7 @@ def frame_path(out_dir: str, iteration: int) -> str:
 def summarize_performance(iteration: int, g_model, d_model, target: str,
                           eval_real: np.ndarray, eval_latent: np.ndarray, n_plot: int,
                           out_dir: str) -> dict:
-    """Measure the models and save a scatter plot of real vs generated points (the frame,
-    also logged to TensorBoard when logging is on).
+    """Measure the models and save a scatter plot of real vs generated points.
 
     Always the same real points and latent points, so numbers and frames compare across
     evaluations. Returns the metrics.
@@ -198,41 +169,51 @@ def summarize_performance(iteration: int, g_model, d_model, target: str,
     metrics, fake = measure(g_model, d_model, target, eval_real, eval_latent)
     f, (lo, hi) = TARGETS[target]
     curve_x = np.linspace(lo, hi, 400)
-    xlim, ylim = plot_limits(target)
-    frame = frame_path(out_dir, iteration)
     plotting.plot_scatter(
-        frame, eval_real[:n_plot], fake[:n_plot], np.stack([curve_x, f(curve_x)], axis=1),
-        xlim, ylim, f"{target}, iteration {iteration}: mean |y - f(x)| = {metrics['mae']:.4f}, "
-                    f"KS = {metrics['ks']:.3f}")
-    summaries.log_png(iteration, "scatter", frame)
+        frame_path(out_dir, iteration), eval_real[:n_plot], fake[:n_plot],
+        np.stack([curve_x, f(curve_x)], axis=1),
+        f"{target}, iteration {iteration}: mean |y - f(x)| = {metrics['mae']:.4f}, "
+        f"KS = {metrics['ks']:.3f}")
     return metrics
 
 
-# --- Training and the run ----------------------------------------------------------------------
+# --- Training ---------------------------------------------------------------------------------
 
-def train(g_model, d_model, gan_model, cfg: dict, rng: np.random.Generator,
+def train(g_model, d_model, gan_model, run, cfg: dict, rng: np.random.Generator,
           eval_real: np.ndarray, eval_latent: np.ndarray) -> list:
-    """The tutorial's train(): alternate D and G updates, evaluate every EVAL_EVERY iterations,
-    save a checkpoint after each evaluation. Returns the history (one row per evaluation)."""
-    return training.train(
-        d_model, g_model, gan_model,
-        generate_real_samples=lambda n: generate_real_samples(cfg["TARGET"], n, rng),
-        latent_dim=cfg["LATENT_DIM"], iterations=cfg["ITERATIONS"],
-        batch_size=cfg["BATCH_SIZE"], eval_every=cfg["EVAL_EVERY"],
-        summarize_performance=lambda i: summarize_performance(
-            i, g_model, d_model, cfg["TARGET"], eval_real, eval_latent, cfg["N_PLOT"],
-            cfg["OUTPUT_DIR"]),
-        rng=rng, checkpoint_path=os.path.join(cfg["OUTPUT_DIR"], checkpoint.NAME),
-        run_info={"script": "gan_1d.py", "config": run_folder.hyperparameters(cfg)},
-        resume=cfg["resume"], log_dir=summaries.log_dir(cfg["OUTPUT_DIR"], cfg["TENSORBOARD"]))
+    """The tutorial's train(): alternate D's and G's updates; evaluate every EVAL_EVERY
+    iterations. `run` (common/run.py) counts the iterations, resumes, keeps the history and
+    the checkpoint. Returns the history: one row of numbers per evaluation."""
+    half, latent_dim = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"]
+    draw_fakes = as_the_composite_sees_it(g_model)
+    for i in run.iterations():
+        # D learns from a batch that is half real points, half generated ones...
+        x_real, y_real = generate_real_samples(cfg["TARGET"], half, rng)
+        x_fake, y_fake = generate_fake_samples(draw_fakes,
+                                               generate_latent_points(latent_dim, half, rng))
+        d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
+        d_loss = d_model.train_on_batch(np.concatenate([x_real, x_fake]),
+                                        np.concatenate([y_real, y_fake]))
+        # ...then G learns, through the composite with D frozen, to make D say "real" (1).
+        x_gan = generate_latent_points(latent_dim, cfg["BATCH_SIZE"], rng)
+        y_gan = np.ones((cfg["BATCH_SIZE"], 1), dtype=np.float32)
+        d_model.trainable = False
+        g_loss = gan_model.train_on_batch(x_gan, y_gan)
+        run.record(d_loss, g_loss)
+        if run.evaluating(i):
+            run.end_of_interval(summarize_performance(i, g_model, d_model, cfg["TARGET"],
+                                                      eval_real, eval_latent, cfg["N_PLOT"],
+                                                      run.folder),
+                                picture=frame_path(run.folder, i))
+    return run.history
 
 
 def main(cfg: dict) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, running on the {DEVICE}",
-          flush=True)
-    out = cfg["OUTPUT_DIR"]
-    saving.save_json(os.path.join(out, "config.json"), run_folder.hyperparameters(cfg))
+    out = cfg["run_dir"]
+    print(f"{out}: {'resuming' if cfg['resume'] else 'a new run'} (TensorFlow "
+          f"{tf.__version__}, Keras {keras.__version__}, on the {DEVICE})", flush=True)
+    saving.save_json(os.path.join(out, "config.json"), run_folders.hyperparameters(cfg))
     keras.utils.set_random_seed(cfg["SEED"])  # the models' initial weights
     # Separate random streams: training draws never shift the fixed evaluation sets.
     train_seed, eval_seed = np.random.SeedSequence(cfg["SEED"]).spawn(2)
@@ -240,32 +221,31 @@ def main(cfg: dict) -> dict:
     eval_real, _ = generate_real_samples(cfg["TARGET"], cfg["N_EVAL"], eval_rng)
     eval_latent = generate_latent_points(cfg["LATENT_DIM"], cfg["N_EVAL"], eval_rng)
 
-    lr = training.learning_rate(cfg["LEARNING_RATE"], cfg["LR_DECAY"], cfg["ITERATIONS"])
+    # LR_DECAY: big steps early, smaller ones along a cosine to zero, so the players settle.
+    lr = keras.optimizers.schedules.CosineDecay(cfg["LEARNING_RATE"], cfg["ITERATIONS"]) \
+        if cfg["LR_DECAY"] else cfg["LEARNING_RATE"]
     d_model = define_discriminator(cfg["D_HIDDEN"], lr, cfg["BETA_1"])
     g_model = define_generator(cfg["LATENT_DIM"], cfg["G_HIDDEN"])
     gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
-    history = train(g_model, d_model, gan_model, cfg, rng, eval_real, eval_latent)
+    run = Run(out, d_model, g_model, gan_model, rng, cfg["ITERATIONS"], cfg["EVAL_EVERY"],
+              {"script": "gan_1d.py", "config": run_folders.hyperparameters(cfg)},
+              show=("acc_real", "acc_fake", "mae", "ks"), tensorboard=cfg["TENSORBOARD"])
+    history = train(g_model, d_model, gan_model, run, cfg, rng, eval_real, eval_latent)
 
-    saving.save_model(g_model, os.path.join(out, "generator.keras"))
-    saving.save_discriminator(d_model, os.path.join(out, "discriminator.keras"))
-    saving.save_history_csv(os.path.join(out, "history.csv"), history)
-    plotting.plot_history(os.path.join(out, "curves.png"), history, [
+    generator = save_results(out, g_model, d_model, history, [
         ("mean losses since the previous evaluation", ["d_loss", "g_loss"], False),
         ("discriminator accuracy", ["acc_real", "acc_fake"], False),
         ("mean |y - f(x)| of generated points", ["mae"], True),
         ("KS distance of generated x to the uniform domain", ["ks"], True),
-    ])
-    gif.make_gif([frame_path(out, row["iteration"]) for row in history],
-                 os.path.join(out, "progress.gif"))
-
+    ], [frame_path(out, row["iteration"]) for row in history])
     # The final numbers come from the saved file, which proves it holds the trained generator.
-    saved_g = keras.models.load_model(os.path.join(out, "generator.keras"))
-    final, _ = measure(saved_g, d_model, cfg["TARGET"], eval_real, eval_latent)
+    final, _ = measure(keras.models.load_model(generator), d_model, cfg["TARGET"], eval_real,
+                       eval_latent)
     final = {"iteration": history[-1]["iteration"], **final,
              "train_seconds": history[-1]["train_seconds"]}
     saving.save_json(os.path.join(out, "metrics.json"), final)
-    print(f"final (from {out}/generator.keras, {cfg['N_EVAL']} points): "
-          f"mae={final['mae']:.4f} ks={final['ks']:.4f}; outputs in {out}/")
+    print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} points: "
+          f"mae {final['mae']:.4f} ks {final['ks']:.4f}", flush=True)
     return final
 
 

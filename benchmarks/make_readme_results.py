@@ -2,7 +2,7 @@
 wrote: pictures in docs/results/, commands, machine, wall times and final numbers. Run it
 after changing the code, so the README never shows what the code no longer does.
 
-    python benchmarks/make_readme_results.py          # the real runs: about 15 min on 2 cores
+    python benchmarks/make_readme_results.py          # the real runs: about 20 min on 2 cores
     python benchmarks/make_readme_results.py --tiny   # seconds; what the test suite runs
 
 Everything between the two `results` markers in the README is replaced; nothing else.
@@ -35,7 +35,9 @@ TINY_MNIST = ["--epochs", "1", "--eval-every", "1", "--batch-size", "32", "--n-e
 
 
 def run(script: str, args: list) -> tuple:
-    """Run `python script args` from the repository root; return wall seconds and stdout."""
+    """Run `python script args` from the repository root; return wall seconds and stdout.
+    (Each training command writes its run to the first numbered folder, 001, of its
+    --output-dir.)"""
     start = time.perf_counter()
     result = subprocess.run([sys.executable, script, *args], cwd=ROOT, capture_output=True,
                             text=True)
@@ -73,8 +75,8 @@ def section_1d(docs: str, tmp: str, tiny: bool) -> list:
              "|---|---|---|---|---|---|"]
     for target, extra in RUNS_1D:
         args = ["--target", target, *extra, *(TINY_1D if tiny else [])]
-        out = os.path.join(tmp, f"gan_1d_{target}")
-        seconds, _ = run("gan_1d.py", [*args, "--output-dir", out])
+        seconds, _ = run("gan_1d.py", [*args, "--output-dir", os.path.join(tmp, target)])
+        out = os.path.join(tmp, target, "001")
         with open(os.path.join(out, "metrics.json")) as f:
             final = json.load(f)
         last = f"scatter_{final['iteration']:06d}.png"
@@ -90,41 +92,47 @@ def section_1d(docs: str, tmp: str, tiny: bool) -> list:
     return lines
 
 
-def section_mnist(docs: str, tmp: str, tiny: bool) -> list:
-    out = os.path.join(tmp, "gan_mnist")
-    args = []
+def section_mnist(docs: str, tmp: str, tiny: bool, conditional: bool) -> list:
+    name = "gan_mnist_conditional" if conditional else "gan_mnist"
+    args = ["--conditional"] if conditional else []
     if tiny:
         import numpy as np
         with np.load(os.path.join(ROOT, "data", "mnist_5k.npz")) as sample:
             np.savez(os.path.join(tmp, "tiny.npz"), x_train=sample["x_train"][::25],
                      y_train=sample["y_train"][::25])
-        args = ["--data", os.path.join(tmp, "tiny.npz"), *TINY_MNIST]
-    seconds, stdout = run("gan_mnist.py", [*args, "--output-dir", out])
+        args += ["--data", os.path.join(tmp, "tiny.npz"), *TINY_MNIST]
+    parent = os.path.join(tmp, name)
+    seconds, stdout = run("gan_mnist.py", [*args, "--output-dir", parent])
     data = re.search(r"^data: (.+)$", stdout, re.M)[1]  # which images it found
-    run("gan_mnist.py", ["--interpolate", str(INTERPOLATE_FRAMES), "--output-dir", out])
+    run("gan_mnist.py", ["--interpolate", str(INTERPOLATE_FRAMES), "--output-dir", parent])
+    out = os.path.join(parent, "001")
     with open(os.path.join(out, "metrics.json")) as f:
         final = json.load(f)
     shutil.copy(os.path.join(out, f"grid_epoch_{final['epoch']:03d}.png"),
-                os.path.join(docs, "gan_mnist_grid.png"))
-    for name in ("progress.gif", "interpolation.gif", "history.csv"):
-        shutil.copy(os.path.join(out, name), os.path.join(docs, f"gan_mnist_{name}"))
+                os.path.join(docs, f"{name}_grid.png"))
+    for file in ("progress.gif", "interpolation.gif", "history.csv"):
+        shutil.copy(os.path.join(out, file), os.path.join(docs, f"{name}_{file}"))
     real = final["real_reference"]
-    return ["### gan_mnist.py", "",
-            f"`{command('gan_mnist.py', args)}`: {seconds / 60:.1f} min wall, on {data}; "
-            f"then `python gan_mnist.py --interpolate {INTERPOLATE_FRAMES}`.", "",
-            "| | score (10 best) | fd (0 best) | confident | smallest class share |",
-            "|---|---|---|---|---|",
-            f"| generated, epoch {final['epoch']} | {final['score']:.2f} | {final['fd']:.2f} "
-            f"| {final['confident']:.2f} | {final['min_class_share']:.3f} |",
-            f"| real images, same classifier | {real['score']:.2f} | {real['fd']:.2f} "
-            f"| {real['confident']:.2f} | {real['min_class_share']:.3f} |", "",
-            "Every evaluation's numbers: "
-            "[gan_mnist_history.csv](docs/results/gan_mnist_history.csv).", "",
-            "| the last grid | training, one frame per evaluation | a walk through the latent "
-            "space |", "|---|---|---|",
-            "| ![digits](docs/results/gan_mnist_grid.png) "
-            "| ![progress](docs/results/gan_mnist_progress.gif) "
-            "| ![walk](docs/results/gan_mnist_interpolation.gif) |", ""]
+    columns = ["score", "fd", "confident", "min_class_share"] + \
+        (["label_accuracy"] if conditional else [])
+    heads = {"score": "score (10 best)", "fd": "fd (0 best)", "confident": "confident",
+             "min_class_share": "smallest digit's share", "label_accuracy": "label accuracy"}
+    walk = "the digit gliding from 0 to 9" if conditional else "a walk through the latent space"
+    return [f"### {command('gan_mnist.py', args)}", "",
+            f"{seconds / 60:.1f} min wall, training {final['train_seconds'] / 60:.1f} min, on "
+            f"{data}; then `python gan_mnist.py --interpolate {INTERPOLATE_FRAMES}`.", "",
+            "| | " + " | ".join(heads[c] for c in columns) + " |",
+            "|---" * (len(columns) + 1) + "|",
+            f"| generated, epoch {final['epoch']} | " +
+            " | ".join(f"{final[c]:.3g}" for c in columns) + " |",
+            "| real images, same classifier | " +
+            " | ".join(f"{real[c]:.3g}" for c in columns) + " |", "",
+            f"Every evaluation's numbers: [{name}_history.csv](docs/results/{name}_history.csv).",
+            "", f"| the last grid | training, one frame per evaluation | {walk} |",
+            "|---|---|---|",
+            f"| ![digits](docs/results/{name}_grid.png) "
+            f"| ![progress](docs/results/{name}_progress.gif) "
+            f"| ![walk](docs/results/{name}_interpolation.gif) |", ""]
 
 
 def markers_checked(readme_path: str) -> str:
@@ -150,7 +158,8 @@ def main():
                 f"{datetime.date.today().isoformat()}{' (tiny settings)' if args.tiny else ''}"
                 f", on {machine()}. Do not edit by hand: run the script again.", ""]
         body += section_1d(args.docs, tmp, args.tiny)
-        body += section_mnist(args.docs, tmp, args.tiny)
+        body += section_mnist(args.docs, tmp, args.tiny, conditional=False)
+        body += section_mnist(args.docs, tmp, args.tiny, conditional=True)
     body.append(END)
     # Read now, not before the runs: the README may have been edited in the meantime.
     readme = markers_checked(args.readme)

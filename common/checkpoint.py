@@ -1,6 +1,6 @@
 """Checkpoints: everything a run needs to go on exactly where it stopped, in one file.
 
-`checkpoint.npz` in the output folder holds every variable of D, G, G's moving average (when
+`checkpoint.npz` in the run's folder holds every variable of D, G, G's moving average (when
 the run keeps one) and both Adam optimizers (weights, BatchNorm statistics, the dropout
 layers' random state, Adam's moments and step counter) and, as JSON, the iteration, the
 history so far, the training random generator's state and the run's configuration. It is
@@ -24,9 +24,8 @@ class NotFinite(ValueError):
     """A model's weights hold NaN or infinity: training diverged, nothing worth saving."""
 
 
-def _variables(d_model, gan_model, g_average) -> dict:
+def model_variables(d_model, g_model, gan_model, g_average=None) -> dict:
     """Every variable the rest of the run depends on, in a fixed order, by group."""
-    g_model = gan_model.layers[0]
     return {"d": d_model.variables, "g": g_model.variables,
             "g_average": g_average.variables if g_average else [],
             "d_optimizer": d_model.optimizer.variables,
@@ -34,26 +33,28 @@ def _variables(d_model, gan_model, g_average) -> dict:
 
 
 def build_optimizers(d_model, gan_model) -> None:
-    """Create Adam's moment variables now (Keras makes them at the first update), for the
-    same variables the updates will train: all of D for D's, only G for the composite's."""
+    """Make Adam's moment variables now, so that a checkpoint's values have somewhere to go
+    (Keras makes them at a model's first update). Each optimizer gets the variables its
+    update trains, which depends on D.trainable as it does at the update itself: all of D
+    for D's optimizer, only G for the composite's. The flag is put back as it was."""
+    trainable = d_model.trainable
     d_model.trainable = True
     if not d_model.optimizer.built:
         d_model.optimizer.build(d_model.trainable_variables)
     d_model.trainable = False
     if not gan_model.optimizer.built:
         gan_model.optimizer.build(gan_model.trainable_variables)
+    d_model.trainable = trainable
 
 
-def save(path: str, d_model, gan_model, g_average, state: dict) -> None:
-    """Write the models' and optimizers' variables and `state` (JSON-able) atomically.
-    `g_average` is G's moving average, or None.
+def save(path: str, variables: dict, state: dict) -> None:
+    """Write `variables` (from model_variables) and `state` (JSON-able) atomically.
 
     Raises NotFinite, and writes nothing, when a weight is NaN or infinite.
     """
-    build_optimizers(d_model, gan_model)
     arrays = {}
-    for group, variables in _variables(d_model, gan_model, g_average).items():
-        for i, variable in enumerate(variables):
+    for group, group_variables in variables.items():
+        for i, variable in enumerate(group_variables):
             value = np.asarray(variable.numpy())
             if value.dtype.kind == "f" and not np.isfinite(value).all():
                 raise NotFinite(f"{variable.path} is not finite")
@@ -77,19 +78,17 @@ def read_state(path: str) -> dict:
     return state
 
 
-def restore(path: str, d_model, gan_model, g_average=None) -> dict:
-    """Load a checkpoint's variables into the models and optimizers; return its state.
-
-    Raises ValueError when the file does not fit these models.
+def restore(path: str, variables: dict) -> dict:
+    """Load a checkpoint's values into `variables` (from model_variables, optimizers built);
+    return its state. Raises ValueError when the file does not fit these models.
     """
-    build_optimizers(d_model, gan_model)
     with np.load(path, allow_pickle=False) as loaded:
-        for group, variables in _variables(d_model, gan_model, g_average).items():
+        for group, group_variables in variables.items():
             names = sorted(k for k in loaded.files if k.startswith(group + "/"))
-            if len(names) != len(variables):
+            if len(names) != len(group_variables):
                 raise ValueError(f"{path} holds {len(names)} {group} variables, these "
-                                 f"models have {len(variables)}")
-            for name, variable in zip(names, variables):
+                                 f"models have {len(group_variables)}")
+            for name, variable in zip(names, group_variables):
                 value = loaded[name]
                 if tuple(value.shape) != tuple(variable.shape):
                     raise ValueError(f"{path}: {variable.path} has shape {value.shape} there, "

@@ -2,7 +2,8 @@
 
 A top-level line `NAME = value  # help` in a script is a hyperparameter: it gets the flag
 `--name` (lower case, `_` -> `-`), typed like its default, documented by its comment.
-Nothing here imports TensorFlow, so bad input fails in milliseconds.
+Nothing here imports TensorFlow, so bad input fails in milliseconds. Rules raise BadInput;
+run_main is the one place that prints the line and ends the process.
 """
 
 import argparse
@@ -12,14 +13,16 @@ import re
 import sys
 from typing import Callable, Iterable, Optional
 
+from common.errors import BadInput, RunError
+
 # A rule takes a flag's value and returns what is wrong with it ("must be ...") or None.
 Rule = Callable[[object], Optional[str]]
 
 _BLOCK_LINE = re.compile(r"^([A-Z][A-Z0-9_]*) = .+?\s+#\s*(.+)$")
 
 
-def fail(message: str, status: int = 2) -> None:
-    """Print one line on stderr and exit: the only way this project reports bad input."""
+def fail(message: str, status: int) -> None:
+    """Print one line on stderr and exit: how run_main reports every RunError."""
     print(f"error: {message}", file=sys.stderr)
     sys.exit(status)
 
@@ -58,6 +61,7 @@ def parse_hyperparameters(script_path: str, namespace: dict, description: str,
     Rule functions; the first complaint ends the program. `extra_flags` are (flag, kwargs)
     pairs for argparse that are not hyperparameters. Returns NAME -> value, and the set of
     NAMEs given on the command line (--resume checks those against the checkpoint).
+    Raises BadInput.
     """
     helps = read_hyperparameter_help(script_path)
     parser = argparse.ArgumentParser(description=description, allow_abbrev=False)
@@ -79,7 +83,7 @@ def parse_hyperparameters(script_path: str, namespace: dict, description: str,
 
     def one_line_error(message: str):
         # argparse says "argument --x: must be ..."; we say "--x must be ...".
-        fail(re.sub(r"^argument (--[\w-]+): ", r"\1 ", message))
+        raise BadInput(re.sub(r"^argument (--[\w-]+): ", r"\1 ", message))
 
     parser.error = one_line_error
     parsed = vars(parser.parse_args(argv))
@@ -90,14 +94,16 @@ def parse_hyperparameters(script_path: str, namespace: dict, description: str,
     return values, set(helps) & set(parsed)
 
 
-def run_main(main: Callable, *args) -> None:
-    """Run a script's main(): the ways it can fail that are not bugs get one line, too.
-
-    A disk that fills up or a folder that goes away while saving: exit 1. Ctrl-C outside the
-    training loop (which saves a checkpoint itself on the first Ctrl-C): exit 130.
+def run_main(function: Callable, *args):
+    """Call a script's parse_args or main; every way it can fail that is not a bug becomes
+    one line on stderr and an exit status: a RunError (bad input 2, divergence 1, a signal
+    128 + its number), a disk that fills up or a folder that goes away while saving (1),
+    Ctrl-C outside the training loop (130). Returns what the function returns.
     """
     try:
-        main(*args)
+        return function(*args)
+    except RunError as e:
+        fail(str(e), e.status)
     except OSError as e:
         where = f" ({e.filename})" if e.filename else ""
         fail(f"{e.strerror or e}{where}; the files saved before are kept", 1)
@@ -106,10 +112,10 @@ def run_main(main: Callable, *args) -> None:
 
 
 def check(name: str, values: dict, rule: Rule) -> None:
-    """Exit with one line if `rule` finds fault with values[name]."""
+    """Raise BadInput, naming the flag, if `rule` finds fault with values[name]."""
     problem = rule(values[name])
     if problem:
-        fail(f"{flag_name(name)} {problem} (got {values[name]!r})")
+        raise BadInput(f"{flag_name(name)} {problem} (got {values[name]!r})")
 
 
 @contextlib.contextmanager

@@ -1,6 +1,25 @@
-"""Objective numbers for generated images, from a classifier's outputs and features."""
+"""Objective numbers: D's accuracies, and for generated images, numbers from a classifier's
+outputs and features."""
 
 import numpy as np
+
+
+def d_accuracies(d_model, x_real, x_fake) -> tuple:
+    """The shares of real and of fake samples D labels right (the tutorial's accuracies)."""
+    real = np.asarray(d_model(x_real, training=False)) > 0.5
+    fake = np.asarray(d_model(x_fake, training=False)) <= 0.5
+    return float(np.mean(real)), float(np.mean(fake))
+
+
+def ks_to_uniform(x: np.ndarray, lo: float, hi: float) -> float:
+    """Kolmogorov-Smirnov distance between the values x and the uniform law on [lo, hi].
+
+    0 when x covers the interval evenly; near 1 when x sits in one spot or outside it.
+    """
+    x = np.sort(x)
+    n = len(x)
+    cdf = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    return float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
 
 
 def classifier_score(probs: np.ndarray) -> float:

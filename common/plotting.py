@@ -19,8 +19,12 @@ def save_figure(fig, path: str) -> None:
 
 
 def plot_scatter(path: str, real: np.ndarray, fake: np.ndarray, curve: np.ndarray,
-                 xlim: tuple, ylim: tuple, title: str) -> None:
-    """Real points, generated points and the true curve, on fixed axes (frames compare)."""
+                 title: str) -> None:
+    """Real points, generated points and the true curve (n, 2), on axes fixed by the curve
+    (its domain and range, plus a margin), so that the frames of a run compare."""
+    (x_lo, y_lo), (x_hi, y_hi) = curve.min(axis=0), curve.max(axis=0)
+    dx, dy = 0.15 * (x_hi - x_lo), 0.25 * (y_hi - y_lo)
+    xlim, ylim = (x_lo - dx, x_hi + dx), (y_lo - dy, y_hi + dy)
     fig, ax = plt.subplots(figsize=(6, 4.5))
     ax.plot(curve[:, 0], curve[:, 1], color="black", linewidth=1, label="true curve")
     ax.scatter(real[:, 0], real[:, 1], s=6, color="tab:red", alpha=0.5, label="real")

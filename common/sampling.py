@@ -1,6 +1,7 @@
 """The tutorial's sampling helpers that do not depend on the problem: latent points, fakes."""
 
 import numpy as np
+import tensorflow as tf
 
 
 def generate_latent_points(latent_dim: int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -29,14 +30,35 @@ def latent_walk(waypoints: np.ndarray, n_frames: int) -> np.ndarray:
     return walk.astype(np.float32)
 
 
-def generate_fake_samples(g_model, latent_points: np.ndarray) -> tuple:
-    """Generated samples for the given latent points, with class label 0 (inference mode).
+def as_the_composite_sees_it(g_model):
+    """G in training mode, compiled once: what the loop draws D's fakes with.
 
-    The tutorial draws the latent points inside; here the caller does, so that evaluations
-    can reuse the same fixed points and pictures compare. (Training draws its own fakes:
-    see common/training.py.)
+    The composite model trains G in training mode (BatchNorm uses the batch's statistics);
+    `predict()` or a plain call would run it in inference mode (moving averages), so D would
+    learn to reject fakes that G is never trained on, and G collapses. D must see the fakes
+    the composite sees. (Compiled: a direct call in training mode costs about 1 ms more.)
+    """
+    return tf.function(lambda latent_points: g_model(latent_points, training=True))
+
+
+def generate_fake_samples(generator, latent_points) -> tuple:
+    """Generated samples for the given latent points, with class label 0.
+
+    `generator` is G (inference mode, for evaluations and pictures) or
+    as_the_composite_sees_it(G) (for training). The tutorial draws the latent points inside;
+    here the caller does, so that evaluations reuse the same fixed points and pictures
+    compare. For a conditional G, `latent_points` is [points, digits] and the samples are
+    [images, digits], as a conditional D takes them.
     """
     # A direct call, not predict_on_batch(): that one traces a tf.function for each new
     # batch shape (the evaluation set, the grid) and TensorFlow then warns about retracing.
-    x = np.asarray(g_model(latent_points, training=False))
-    return x, np.zeros((len(x), 1), dtype=np.float32)
+    x = np.asarray(generator(latent_points))
+    label = np.zeros((len(x), 1), dtype=np.float32)
+    return ([x, latent_points[1]], label) if isinstance(latent_points, list) else (x, label)
+
+
+def concatenate(a, b):
+    """Two batches of samples one after the other: arrays, or [images, digits] lists."""
+    if isinstance(a, list):
+        return [np.concatenate([x, y]) for x, y in zip(a, b)]
+    return np.concatenate([a, b])

@@ -43,8 +43,9 @@ def save_model(model, path: str) -> None:
 def save_discriminator(d_model, path: str) -> None:
     """Save D trainable, as a standalone discriminator ready to train.
 
-    After a composite update D is frozen; saved so, it would load frozen. The training loop
-    sets `trainable` again before each update, so this is safe mid-run too.
+    After a composite update D is frozen; saved so, it would load frozen. The flag is put
+    back as it was, so this is safe mid-run too.
     """
-    d_model.trainable = True
+    trainable, d_model.trainable = d_model.trainable, True
     save_model(d_model, path)
+    d_model.trainable = trainable

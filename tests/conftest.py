@@ -1,4 +1,5 @@
-"""Shared test helpers: the repo on sys.path, quiet TensorFlow, running a script as a user would."""
+"""Shared test helpers: the repo on sys.path, quiet TensorFlow, running a script as a user would,
+and a spy on the updates the scripts' own train() makes."""
 
 import os
 import subprocess
@@ -25,35 +26,45 @@ def snapshot(model) -> list:
 
 def same(a: list, b: list) -> bool:
     """Bit-identical weights."""
-    return all(x.shape == y.shape and (x == y).all() for x, y in zip(a, b))
+    return len(a) == len(b) and all(x.shape == y.shape and (x == y).all() for x, y in zip(a, b))
 
 
-def watched_train_step(d, g, gan, x_real, latent_dim: int, rng) -> tuple:
-    """One common.training.train_step (batch: twice the real images), recording D's and G's
-    weights right before and after the composite update. Returns (losses, records)."""
-    from common import training
-    from common.sampling import generate_latent_points
-    seen = {}
-    real_gan_update = gan.train_on_batch
+def spy_on_updates(d, g, gan) -> list:
+    """Make D's and the composite's train_on_batch record, for every call, which model was
+    updated, its inputs, and D's and G's weights right before and after. Returns the list the
+    records go to, in the order of the calls: (name, inputs, before, after) with before and
+    after as {"d": weights, "g": weights}."""
+    records = []
 
-    def spying_gan_update(x, y):
-        seen["d_before"], seen["g_before"] = snapshot(d), snapshot(g)
-        result = real_gan_update(x, y)
-        seen["d_after"], seen["g_after"] = snapshot(d), snapshot(g)
-        return result
+    def spying(name, update):
+        def train_on_batch(x, y):
+            before = {"d": snapshot(d), "g": snapshot(g)}
+            loss = update(x, y)
+            records.append((name, x, before, {"d": snapshot(d), "g": snapshot(g)}))
+            return loss
+        return train_on_batch
 
-    gan.train_on_batch = spying_gan_update
-    half = len(x_real)
-    try:
-        draw_fakes = training.fakes_as_the_composite_sees_them(g)
-        losses = training.train_step(
-            d, gan, x_real, draw_fakes(generate_latent_points(latent_dim, half, rng)),
-            generate_latent_points(latent_dim, 2 * half, rng),
-            np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32),
-            np.ones((2 * half, 1), dtype=np.float32))
-    finally:
-        gan.train_on_batch = real_gan_update
-    return losses, seen
+    d.train_on_batch = spying("d", d.train_on_batch)
+    gan.train_on_batch = spying("gan", gan.train_on_batch)
+    return records
+
+
+def assert_freeze_discipline(records: list) -> None:
+    """Every D update changed D and not G; every composite update left D bit-identical and
+    changed G; the two alternate."""
+    assert [name for name, *_ in records] == ["d", "gan"] * (len(records) // 2) and records
+    for name, _, before, after in records:
+        if name == "d":
+            assert not same(before["d"], after["d"]), "D did not learn from its own update"
+            assert same(before["g"], after["g"]), "D's update changed G"
+        else:
+            assert same(before["d"], after["d"]), "the composite update changed D"
+            assert not same(before["g"], after["g"]), "G did not learn"
+
+
+def run_folder(parent, number: int = 1):
+    """The folder of the number-th run under an OUTPUT_DIR."""
+    return parent / f"{number:03d}"
 
 
 # A gan_1d run small enough for tests: evaluations at 25, 50 and the last iteration, 60.
@@ -68,28 +79,38 @@ TINY_MNIST = ["--epochs", "2", "--eval-every", "1", "--batch-size", "32", "--n-e
 
 @pytest.fixture(scope="session")
 def tiny_1d_run(tmp_path_factory):
-    """A finished tiny gan_1d run: (output folder, the completed process)."""
-    out = tmp_path_factory.mktemp("run") / "gan_1d"
-    result = run_script("gan_1d.py", *TINY_1D, "--output-dir", str(out))
+    """A finished tiny gan_1d run: (its run folder, the completed process)."""
+    parent = tmp_path_factory.mktemp("run") / "gan_1d"
+    result = run_script("gan_1d.py", *TINY_1D, "--output-dir", str(parent))
     assert result.returncode == 0, result.stderr
-    return out, result
+    return run_folder(parent), result
 
 
 @pytest.fixture(scope="session")
 def tiny_digits(tmp_path_factory):
     """An .npz of 250 of the bundled digits, every 20th (all ten classes)."""
-    import gan_mnist
-    x, y = gan_mnist.load_npz(gan_mnist.BUNDLED_SAMPLE)
+    from common import mnist_files
+    x, y = mnist_files.load_npz(mnist_files.BUNDLED_SAMPLE)
     path = tmp_path_factory.mktemp("digits") / "tiny.npz"
     np.savez(path, x_train=x[::20], y_train=y[::20])
     return path
 
 
+def mnist_run(tmp_path_factory, tiny_digits, *extra):
+    parent = tmp_path_factory.mktemp("mnist") / "out"
+    result = run_script("gan_mnist.py", "--data", str(tiny_digits), "--output-dir", str(parent),
+                        *TINY_MNIST, *extra)
+    assert result.returncode == 0, result.stderr
+    return run_folder(parent), result
+
+
 @pytest.fixture(scope="session")
 def tiny_mnist_run(tmp_path_factory, tiny_digits):
-    """A finished tiny gan_mnist run on `tiny_digits`: (output folder, the process)."""
-    out = tmp_path_factory.mktemp("mnist") / "out"
-    result = run_script("gan_mnist.py", "--data", str(tiny_digits), "--output-dir", str(out),
-                        *TINY_MNIST)
-    assert result.returncode == 0, result.stderr
-    return out, result
+    """A finished tiny gan_mnist run on `tiny_digits`: (its run folder, the process)."""
+    return mnist_run(tmp_path_factory, tiny_digits)
+
+
+@pytest.fixture(scope="session")
+def tiny_conditional_run(tmp_path_factory, tiny_digits):
+    """The same, with --conditional."""
+    return mnist_run(tmp_path_factory, tiny_digits, "--conditional")

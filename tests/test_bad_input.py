@@ -10,8 +10,9 @@ import pytest
 
 from conftest import run_script
 
-# (script, arguments, what the one line must say). {1d} and {mnist} are folders holding a
-# finished run; {digits} an .npz of 250 digits; {bad} a folder of damaged files.
+# (script, arguments, what the one line must say). {1d} and {mnist} are OUTPUT_DIRs holding
+# a finished run (001); {cond} one holding a finished conditional run; {digits} an .npz of
+# 250 digits; {bad} a folder of damaged files.
 CASES = [
     ("gan_1d.py", "--output-dir {1d} --iterations 0", "--iterations must be positive"),
     ("gan_1d.py", "--output-dir {1d} --batch-size 7", "--batch-size must be even"),
@@ -23,15 +24,16 @@ CASES = [
      "--eval-every must be at most --iterations (100)"),
     ("gan_1d.py", "--output-dir {1d} --n-eval 50", "--n-plot must be at most --n-eval (50)"),
     ("gan_1d.py", "--output-dir {1d} --no-such-flag 3", "unrecognized arguments: --no-such-flag"),
-    ("gan_1d.py", "--output-dir {1d}", "already holds a run"),
-    ("gan_1d.py", "--output-dir {1d} --resume --overwrite", "contradict each other"),
-    ("gan_1d.py", "--output-dir {1d} --resume --target sine",
+    ("gan_1d.py", "--output-dir {1d} --resume", "--resume: no unfinished run in"),
+    ("gan_1d.py", "--output-dir {1d} --resume 001", "has finished; nothing to go on with"),
+    ("gan_1d.py", "--output-dir {1d} --resume 007", "--resume: no run 007 (runs in {1d}: 001)"),
+    ("gan_1d.py", "--output-dir {1d} --resume {open}/001 --target sine",
      "--resume: --target sine contradicts the checkpoint's x2"),
-    ("gan_1d.py", "--output-dir {1d} --resume --latent-dim 5",
+    ("gan_1d.py", "--output-dir {1d} --resume {open}/001 --latent-dim 5",
      "--resume: --latent-dim 5 contradicts the checkpoint's 1"),
-    ("gan_1d.py", "--output-dir {bad}/empty --resume", "--resume: there is no checkpoint.npz"),
-    ("gan_1d.py", "--output-dir {bad}/truncated --resume", "is not a readable checkpoint"),
-    ("gan_1d.py", "--output-dir {bad}/foreign --resume", "was written by gan_mnist.py"),
+    ("gan_1d.py", "--output-dir {bad} --resume empty", "--resume: there is no checkpoint.npz"),
+    ("gan_1d.py", "--resume {bad}/truncated", "is not a readable checkpoint"),
+    ("gan_1d.py", "--resume {bad}/foreign", "was written by gan_mnist.py"),
     ("gan_1d.py", "--output-dir {bad}/a_file/run", "--output-dir is not a writable folder"),
     ("gan_mnist.py", "--output-dir {mnist} --epochs 0", "--epochs must be positive"),
     ("gan_mnist.py", "--output-dir {mnist} --latent-dim -3", "--latent-dim must be positive"),
@@ -44,21 +46,35 @@ CASES = [
     ("gan_mnist.py", "--output-dir {mnist} --data {bad}/float.npz", "must be uint8 pixels"),
     ("gan_mnist.py", "--output-dir {bad}/new --data {digits} --batch-size 1000",
      "--batch-size must be at most the number of training images (225)"),
-    ("gan_mnist.py", "--output-dir {mnist}", "already holds a run"),
-    ("gan_mnist.py", "--output-dir {mnist} --resume --g-filters 64",
+    ("gan_mnist.py", "--resume {open}/002 --g-filters 64",
      "--resume: --g-filters 64 contradicts the checkpoint's 4"),
-    ("gan_mnist.py", "--output-dir {mnist} --resume --data {bad}/other.npz",
+    ("gan_mnist.py", "--resume {open}/002 --data {bad}/other.npz",
      "--resume: --data {bad}/other.npz contradicts the checkpoint's {digits}"),
-    ("gan_mnist.py", "--output-dir {1d} --resume", "was written by gan_1d.py"),
-    ("gan_mnist.py", "--output-dir {mnist} --generate 5 --resume", "take neither --resume"),
-    ("gan_mnist.py", "--output-dir {bad}/empty --generate 5", "no generator_epoch_*.keras"),
+    ("gan_mnist.py", "--resume {open}/003 --no-conditional",
+     "--resume: --no-conditional contradicts the checkpoint's --conditional"),
+    ("gan_mnist.py", "--resume {open}/001", "was written by gan_1d.py"),
+    ("gan_mnist.py", "--output-dir {mnist} --generate 5 --resume", "take no --resume"),
+    ("gan_mnist.py", "--output-dir {bad}/empty --generate 5", "no saved generator"),
     ("gan_mnist.py", "--output-dir {mnist} --interpolate 1", "--interpolate must be 0 (off) or"),
-    ("gan_mnist.py", "--output-dir {bad}/empty --interpolate 20", "no generator_epoch_*.keras"),
+    ("gan_mnist.py", "--output-dir {bad}/empty --interpolate 20", "no saved generator"),
+    ("gan_mnist.py", "--output-dir {mnist} --generate 5 --run 9", "--generate: no run 9"),
+    ("gan_mnist.py", "--output-dir {cond} --generate 5 --digit 10",
+     "--digit must be a digit, 0 to 9 (got 10)"),
+    ("gan_mnist.py", "--output-dir {cond} --generate 5 --digit -1",
+     "--digit must be a digit, 0 to 9 (got -1)"),
+    ("gan_mnist.py", "--output-dir {mnist} --generate 5 --digit 3",
+     "--digit: {mnist}/001/generator_epoch_002.keras is not a conditional generator"),
 ]
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory, tiny_1d_run, tiny_mnist_run, tiny_digits):
+def folders(tmp_path_factory, tiny_1d_run, tiny_mnist_run, tiny_conditional_run, tiny_digits):
+    # Unfinished runs to resume: copies of the finished ones without their metrics.json.
+    unfinished = tmp_path_factory.mktemp("open")
+    for name, (run, _) in {"001": tiny_1d_run, "002": tiny_mnist_run,
+                           "003": tiny_conditional_run}.items():
+        shutil.copytree(run, unfinished / name)
+        (unfinished / name / "metrics.json").unlink()
     bad = tmp_path_factory.mktemp("bad")
     (bad / "empty").mkdir()
     (bad / "a_file").write_text("keep me")
@@ -75,7 +91,9 @@ def folders(tmp_path_factory, tiny_1d_run, tiny_mnist_run, tiny_digits):
     np.savez(bad / "flat.npz", x_train=x.reshape(len(x), -1), y_train=y)
     np.savez(bad / "float.npz", x_train=x.astype(np.float32), y_train=y)
     shutil.copy(tiny_digits, bad / "other.npz")
-    return {"1d": tiny_1d_run[0], "mnist": tiny_mnist_run[0], "digits": tiny_digits, "bad": bad}
+    return {"1d": tiny_1d_run[0].parent, "mnist": tiny_mnist_run[0].parent,
+            "cond": tiny_conditional_run[0].parent, "open": unfinished, "digits": tiny_digits,
+            "bad": bad}
 
 
 def fingerprint(*roots) -> dict:
@@ -99,7 +117,7 @@ def test_the_table_has_at_least_twenty_cases_for_both_scripts():
 @pytest.mark.parametrize("script, args, message", CASES,
                          ids=[f"{s} {a.split(' ', 2)[-1]}" for s, a, _ in CASES])
 def test_bad_input_gets_one_line_exit_2_and_changes_nothing(folders, script, args, message):
-    roots = [folders["1d"], folders["mnist"], folders["bad"]]
+    roots = [folders[name] for name in ("1d", "mnist", "cond", "open", "bad")]
     before = fingerprint(*roots)
     result = run_script(script, *args.format(**folders).split())
     assert result.returncode == 2, result.stderr

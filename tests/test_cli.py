@@ -65,6 +65,14 @@ def test_bad_flags_fail_with_one_line_and_write_nothing(tmp_path, args, message)
     assert not out.exists()
 
 
+def test_parse_args_raises_instead_of_exiting_so_a_notebook_survives_bad_input(tmp_path):
+    import gan_1d
+    from common.errors import BadInput
+    with pytest.raises(BadInput, match="--iterations must be positive"):
+        gan_1d.parse_args(["--iterations", "0", "--output-dir", str(tmp_path / "x")])
+    assert not (tmp_path / "x").exists()
+
+
 def test_an_output_dir_that_is_a_file_is_refused_and_the_file_kept(a_file):
     result = run_script("gan_1d.py", "--output-dir", a_file)
     assert result.returncode == 2

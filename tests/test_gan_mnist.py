@@ -1,5 +1,5 @@
-"""gan_mnist.py: the freeze discipline with BatchNorm, D's fakes, data loading, a tiny run,
---generate, and the digit classifier."""
+"""gan_mnist.py: the freeze discipline with BatchNorm (unconditional and conditional), D's
+fakes, data loading, tiny runs, --generate, and the digit classifier."""
 
 import json
 
@@ -8,39 +8,67 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import run_script, same, snapshot, watched_train_step
+from conftest import assert_freeze_discipline, run_script, same, snapshot, spy_on_updates
 import gan_mnist
-from common import training
-from common.sampling import generate_latent_points
+from common import digit_classifier, mnist_files
+from common.run import Run
 
 LATENT_DIM = 16
 
 
-def tiny_models(seed: int = 0):
+def tiny_models(seed: int = 0, n_classes: int = 0):
     keras.utils.set_random_seed(seed)
-    d = gan_mnist.define_discriminator(filters=4, learning_rate=0.002, beta_1=0.5)
-    g = gan_mnist.define_generator(LATENT_DIM, filters=4)
+    d = gan_mnist.define_discriminator(4, learning_rate=0.002, beta_1=0.5, n_classes=n_classes)
+    g = gan_mnist.define_generator(LATENT_DIM, 4, n_classes=n_classes)
     gan = gan_mnist.define_gan(g, d, learning_rate=0.002, beta_1=0.5)
     return d, g, gan
 
 
 @pytest.fixture(scope="module")
 def sample():
-    x, y = gan_mnist.load_npz(gan_mnist.BUNDLED_SAMPLE)
+    x, y = mnist_files.load_npz(mnist_files.BUNDLED_SAMPLE)
     return x, y
 
 
-def test_freeze_discipline_with_the_convolutional_models(sample):
-    d, g, gan = tiny_models()
+def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=False,
+                iterations: int = 2):
+    """gan_mnist.train as main() calls it (no moving average), on a Run in `folder`, with a
+    real, untrained digit classifier for the one evaluation at the end."""
+    x, y = dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = {"BATCH_SIZE": batch_size, "LATENT_DIM": LATENT_DIM, "CONDITIONAL": conditional,
+           "EPOCH_IMAGES": 0, "G_AVERAGE": 0}
+    scorer = digit_classifier.scorer(digit_classifier.define_classifier())
+    n_classes = 10 if conditional else 0
+    digits = np.arange(20) % 10 if conditional else None
+    eval_rng = np.random.default_rng(99)  # not the training stream, as in main()
+    evaluation = {"latent": gan_mnist.generate_latent_points(LATENT_DIM, 20, eval_rng,
+                                                             n_classes, digits),
+                  "digits": digits, "real": [x[:20], y[:20].astype(np.int32)] if conditional
+                  else x[:20], "grid": gan_mnist.generate_latent_points(LATENT_DIM, 10,
+                                                                          eval_rng, n_classes),
+                  "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
+    run = Run(str(folder), d, g, gan, rng, iterations, iterations, {"script": "test"},
+              tensorboard=False)
+    return gan_mnist.train(g, d, gan, None, run, cfg, dataset, rng, evaluation)
+
+
+@pytest.mark.parametrize("conditional", [False, True], ids=["unconditional", "conditional"])
+def test_freeze_discipline_in_gan_mnist_train(sample, tmp_path, conditional):
+    d, g, gan = tiny_models(n_classes=10 if conditional else 0)
     rng = np.random.default_rng(0)
-    x = gan_mnist.scale(sample[0][:64])
-    for half in (8, 16):  # a batch-size change retraces the train functions
-        d_start = snapshot(d)
-        losses, seen = watched_train_step(d, g, gan, x[:half], LATENT_DIM, rng)
-        assert all(np.isfinite(losses))
-        assert not same(d_start, seen["d_before"]), "D did not learn from its own update"
-        assert same(seen["d_before"], seen["d_after"]), "the composite update changed D"
-        assert not same(seen["g_before"], seen["g_after"]), "G did not learn"
+    dataset = gan_mnist.scale(sample[0][::50]), sample[1][::50]
+    for batch_size in (16, 32):  # a batch-size change retraces the train functions
+        records = spy_on_updates(d, g, gan)
+        train_mnist(d, g, gan, tmp_path / str(batch_size), dataset, batch_size, rng,
+                    conditional)
+        assert len(records) == 4
+        assert_freeze_discipline(records)
+        if conditional:  # D sees images and digits; the composite, latent points and digits
+            images, digits = records[0][1]
+            assert images.shape == (batch_size, 28, 28, 1) and digits.shape == (batch_size,)
+            assert set(digits[:batch_size // 2]) <= set(dataset[1].tolist())
+            assert records[1][1][1].shape == (batch_size,)
 
 
 def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample, tmp_path):
@@ -48,27 +76,31 @@ def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample, tmp_path):
     fails for a loop that draws D's fakes with predict()."""
     d, g, gan = tiny_models()
     half = 16
-    x_real = gan_mnist.scale(sample[0][:half])
-    # The loop's first draw from its generator, after the real images (which use none here).
-    z_fake = generate_latent_points(LATENT_DIM, half, np.random.default_rng(1))
+    dataset = gan_mnist.scale(sample[0][::50]), sample[1][::50]  # 100 images
+    # The loop's draws: the real images' picks, then the fakes' latent points.
+    replay = np.random.default_rng(1)
+    pick = replay.integers(0, 100, half)
+    z_fake = replay.standard_normal((half, LATENT_DIM), dtype=np.float32)
     expected = np.asarray(g(z_fake, training=True))  # what the composite's G computes
-    inference_mode = g.predict_on_batch(z_fake)
-    assert not np.allclose(expected, inference_mode, atol=1e-3)
-    shown = {}
-    real_d_update = d.train_on_batch
+    assert not np.allclose(expected, g.predict_on_batch(z_fake), atol=1e-3)
+    records = spy_on_updates(d, g, gan)
+    train_mnist(d, g, gan, tmp_path, dataset, 2 * half, np.random.default_rng(1),
+                iterations=1)
+    shown = records[0][1]
+    np.testing.assert_allclose(shown[:half], dataset[0][pick])
+    np.testing.assert_allclose(shown[half:], expected, rtol=1e-4, atol=1e-5)
 
-    def spying_d_update(x, y):
-        shown["x"] = np.asarray(x)
-        return real_d_update(x, y)
 
-    d.train_on_batch = spying_d_update
-    training.train(d, g, gan, lambda n: (x_real, None), LATENT_DIM, iterations=1,
-                   batch_size=2 * half, eval_every=1, summarize_performance=lambda i: {},
-                   rng=np.random.default_rng(1), checkpoint_path=str(tmp_path / "ckpt.npz"),
-                   run_info={"script": "test"})
-    d.train_on_batch = real_d_update
-    np.testing.assert_allclose(shown["x"][:half], x_real)
-    np.testing.assert_allclose(shown["x"][half:], expected, rtol=1e-4, atol=1e-5)
+def test_the_label_reaches_both_players():
+    keras.utils.set_random_seed(0)
+    d, g, _ = tiny_models(n_classes=10)
+    z = np.random.default_rng(0).standard_normal((8, LATENT_DIM)).astype(np.float32)
+    threes, sevens = (np.asarray(g([z, np.full(8, k, np.int32)], training=False))
+                      for k in (3, 7))
+    assert np.abs(threes - sevens).max() > 1e-3, "G draws the same for different digits"
+    d_threes, d_sevens = (np.asarray(d([threes, np.full(8, k, np.int32)], training=False))
+                          for k in (3, 7))
+    assert np.abs(d_threes - d_sevens).max() > 1e-4, "D ignores the digit"
 
 
 def test_the_bundled_sample_is_what_the_readme_says(sample):
@@ -82,19 +114,19 @@ def test_offline_falls_back_to_the_bundled_sample_with_one_warning(monkeypatch, 
         raise Exception("URL fetch failure: Name or service not known")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
-    x, y, x_held, y_held, source = gan_mnist.load_real_samples(None)
+    x, y, x_held, y_held, source = mnist_files.load_digits(None)
     out = capsys.readouterr().out
     assert out.count("warning:") == 1 and "bundled" in out and "--data" in out
     assert "bundled" in source
-    assert x.shape == (4500, 28, 28, 1) and x_held.shape == (500, 28, 28, 1)
-    assert x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    assert x.shape == (4500, 28, 28) and x_held.shape == (500, 28, 28)
+    assert x.dtype == np.uint8 and gan_mnist.scale(x).max() <= 1
     assert len(y) == 4500 and len(y_held) == 500
 
 
 def test_an_npz_path_is_loaded_and_split(tmp_path, sample):
     path = tmp_path / "digits.npz"
     np.savez(path, x_train=sample[0][:300], y_train=sample[1][:300])
-    x, y, x_held, y_held, source = gan_mnist.load_real_samples(gan_mnist.load_npz(str(path)))
+    x, y, x_held, y_held, source = mnist_files.load_digits(mnist_files.load_npz(str(path)))
     assert len(x) == 270 and len(x_held) == 30 and source == "the --data file"
 
 
@@ -139,6 +171,8 @@ BAD_FLAGS = [
     (["--beta-1", "1.5"], "--beta-1 must be at most 0.999 (0.999) (got 1.5)"),
     (["--g-filters", "many"], "--g-filters must be an integer (got 'many')"),
     (["--generate", "-1"], "--generate must be zero or positive (got -1)"),
+    (["--digit", "3"], "--digit goes with --generate (or --interpolate); to go on with a run: "
+                       "--resume RUN"),
     (["--epoch-images", "-5"], "--epoch-images must be zero or positive (got -5)"),
     (["--epoch-images", "100", "--batch-size", "128"],
      "--epoch-images must be 0 (all the images) or at least --batch-size (128) (got 100)"),
@@ -155,7 +189,8 @@ def test_bad_flags_fail_with_one_line(tmp_path, args, message):
 def test_generate_without_a_trained_generator_says_so(tmp_path):
     result = run_script("gan_mnist.py", "--generate", "5", "--output-dir", str(tmp_path))
     assert result.returncode == 2
-    assert result.stderr.startswith("error: --generate: no generator_epoch_*.keras in ")
+    assert result.stderr.startswith("error: --generate: no saved generator "
+                                    "(generator_epoch_*.keras) in ")
 
 
 def test_an_epoch_is_capped_at_epoch_images_so_full_mnist_runs_as_long_as_the_sample():
@@ -168,7 +203,7 @@ def test_an_epoch_is_capped_at_epoch_images_so_full_mnist_runs_as_long_as_the_sa
 
 def test_a_tiny_mnist_run_writes_every_output(tiny_mnist_run):
     out, result = tiny_mnist_run
-    assert "real training images, for reference: score=" in result.stdout
+    assert "real training images, for reference: score " in result.stdout
     assert "training: 2 epochs of 5 iterations (an epoch: 160 of the 225 training images; " \
         "--epoch-images 0 for full passes)" in result.stdout
     for epoch in (1, 2):
@@ -204,17 +239,18 @@ def test_generate_writes_the_images_from_the_newest_generator_by_epoch(tiny_mnis
     out, _ = tiny_mnist_run
     # Make the older generator the most recently touched file: order must come from the name.
     (out / "generator_epoch_001.keras").touch()
-    result = run_script("gan_mnist.py", "--generate", "20", "--output-dir", str(out))
+    result = run_script("gan_mnist.py", "--generate", "20", "--output-dir", str(out.parent))
     assert result.returncode == 0, result.stderr
-    assert "generator_epoch_002.keras" in result.stdout
+    assert f"{out}/generator_epoch_002.keras" in result.stdout
     digits = sorted((out / "generated").glob("digit_*.png"))
     assert len(digits) == 20
     assert iio.imread(digits[0]).shape[:2] == (28, 28)
     assert iio.imread(out / "generated" / "grid.png").ndim == 3
 
 
-def test_generate_refuses_a_corrupt_generator_file(tiny_mnist_run, tmp_path):
-    (tmp_path / "generator_epoch_007.keras").write_bytes(b"not a keras file")
+def test_generate_refuses_a_corrupt_generator_file(tmp_path):
+    (tmp_path / "001").mkdir()
+    (tmp_path / "001" / "generator_epoch_007.keras").write_bytes(b"not a keras file")
     result = run_script("gan_mnist.py", "--generate", "3", "--output-dir", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith("error: --generate: cannot load ")
@@ -224,7 +260,7 @@ def test_generate_refuses_a_corrupt_generator_file(tiny_mnist_run, tmp_path):
 def test_generate_refuses_a_foreign_keras_model(tmp_path):
     keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)]).save(
         tmp_path / "generator_epoch_003.keras")
-    result = run_script("gan_mnist.py", "--generate", "3", "--output-dir", str(tmp_path))
+    result = run_script("gan_mnist.py", "--generate", "3", "--run", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith("error: --generate: ") and \
         "is not an MNIST generator" in result.stderr
@@ -236,15 +272,64 @@ def test_the_classifier_scores_real_digits_high_and_noise_low(tmp_path, sample):
     x, y = gan_mnist.scale(sample[0]), sample[1]  # the sample is sorted by digit: interleave
     train, real, held = slice(0, None, 2), slice(1, None, 4), slice(3, None, 4)
     keras.utils.set_random_seed(0)
-    classifier = gan_mnist.train_classifier(x[train], y[train], x[held], y[held], str(tmp_path))
-    scorer = gan_mnist.probs_and_features(classifier)
-    _, held_features = gan_mnist.classify(scorer, x[held])
-    real_metrics = gan_mnist.image_metrics(scorer, x[real], held_features)
+    classifier = digit_classifier.train_classifier(x[train], y[train], x[held], y[held],
+                                                   str(tmp_path))
+    scorer = digit_classifier.scorer(classifier)
+    _, held_features = digit_classifier.classify(scorer, x[held])
+    real_metrics = digit_classifier.image_metrics(scorer, x[real], held_features, y[real])
     noise = np.random.default_rng(0).uniform(0, 1, (1000, 28, 28, 1)).astype(np.float32)
-    noise_metrics = gan_mnist.image_metrics(scorer, noise, held_features)
+    noise_metrics = digit_classifier.image_metrics(scorer, noise, held_features,
+                                                   np.arange(1000) % 10)
     assert real_metrics["score"] > 8 and real_metrics["confident"] > 0.8
-    assert real_metrics["min_class_share"] > 0.05
+    assert real_metrics["min_class_share"] > 0.05 and real_metrics["label_accuracy"] > 0.9
     assert noise_metrics["score"] < 3 and noise_metrics["fd"] > 10 * real_metrics["fd"]
+    assert noise_metrics["label_accuracy"] < 0.3
+    # Wrong digits asked for: label_accuracy sees it.
+    wrong = digit_classifier.image_metrics(scorer, x[real], held_features, (y[real] + 1) % 10)
+    assert wrong["label_accuracy"] < 0.1
     # Cached: a second call for the same images loads the file instead of training again.
-    again = gan_mnist.train_classifier(x[train], y[train], x[held], y[held], str(tmp_path))
+    again = digit_classifier.train_classifier(x[train], y[train], x[held], y[held],
+                                              str(tmp_path))
     assert same(snapshot(again), snapshot(classifier))
+
+
+def test_a_tiny_conditional_run_writes_every_output_with_ten_digit_columns(
+        tiny_conditional_run):
+    out, result = tiny_conditional_run
+    assert "label_accuracy" in result.stdout.splitlines()[-1]
+    header = (out / "history.csv").read_text().splitlines()[0].split(",")
+    assert "label_accuracy" in header
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0 <= metrics["label_accuracy"] <= 1
+    assert json.loads((out / "config.json").read_text())["CONDITIONAL"] is True
+    g = keras.models.load_model(out / "generator.keras")
+    assert len(g.inputs) == 2 and g.output_shape == (None, 28, 28, 1)
+    # The grid: ten columns of digits (each 28 pixels plus a margin), as many rows.
+    grid = iio.imread(out / "grid_epoch_002.png")
+    assert grid.ndim == 3 and abs(grid.shape[0] - grid.shape[1]) < 0.1 * grid.shape[1]
+
+
+def test_generate_with_a_digit_writes_images_named_for_it(tiny_conditional_run):
+    out, _ = tiny_conditional_run
+    result = run_script("gan_mnist.py", "--generate", "12", "--digit", "3", "--output-dir",
+                        str(out.parent))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in (out / "generated").glob("*.png") if p.name != "grid.png")
+    assert names == [f"digit3_{i:03d}.png" for i in range(12)]
+    assert iio.imread(out / "generated" / "digit3_000.png").shape[:2] == (28, 28)
+    # Without --digit: cycling through 0-9, the digit in each name; the old images are gone.
+    result = run_script("gan_mnist.py", "--generate", "12", "--run", str(out))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in (out / "generated").glob("*.png") if p.name != "grid.png")
+    assert names == sorted(f"digit{i % 10}_{i:03d}.png" for i in range(12))
+
+
+def test_interpolate_on_a_conditional_generator_glides_through_the_digits(
+        tiny_conditional_run):
+    out, _ = tiny_conditional_run
+    result = run_script("gan_mnist.py", "--interpolate", "20", "--run", out.name,
+                        "--output-dir", str(out.parent))
+    assert result.returncode == 0, result.stderr
+    frames = iio.imread(out / "interpolation.gif", index=None)
+    assert frames.shape == (20, 4 * 28 * 3, 4 * 28 * 3, 3)
+    assert len({frame.tobytes() for frame in frames}) > 1  # it moves

@@ -1,5 +1,6 @@
-"""Never lose a run: Ctrl-C writes a checkpoint, --resume ends exactly where an uninterrupted
-run ends, a crash while saving keeps the previous checkpoint, a diverging run stops."""
+"""Never lose a run: a rerun gets its own folder, Ctrl-C writes a checkpoint, --resume ends
+exactly where an uninterrupted run ends, a crash while saving keeps the previous checkpoint, a
+diverging run stops."""
 
 import csv
 import errno
@@ -14,10 +15,10 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import ROOT, run_folder, run_script
 import gan_1d
-import gan_mnist
-from common import checkpoint, cli, saving, training
+from common import checkpoint, cli, errors, mnist_files, saving
+from common.run import Run
 
 TIMING = {"ms_per_iteration", "train_seconds"}
 # Long enough that a Ctrl-C sent after the first evaluation lands mid-run.
@@ -56,49 +57,90 @@ def interrupted(script: str, args: list, started_file,
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
+def fingerprint(folder) -> dict:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_same_command_twice_keeps_both_runs_and_changes_nothing_of_the_first(tmp_path):
+    args = ["--iterations", "60", "--eval-every", "30", "--batch-size", "32", "--n-eval", "400",
+            "--n-plot", "100", "--output-dir", str(tmp_path)]
+    first = run_script("gan_1d.py", *args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0].startswith(f"{tmp_path}/001: a new run")
+    assert first.stdout.splitlines()[-1].startswith(f"{tmp_path}/001: done")
+    before = fingerprint(tmp_path / "001")
+    second = run_script("gan_1d.py", *args)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.splitlines()[0].startswith(f"{tmp_path}/002: a new run")
+    assert second.stdout.splitlines()[-1].startswith(f"{tmp_path}/002: done")
+    assert fingerprint(tmp_path / "001") == before
+    for run in ("001", "002"):
+        assert (tmp_path / run / "generator.keras").stat().st_size > 0
+    # The same seed: the second run is the first again, in its own folder.
+    assert_same_weights(tmp_path / "001" / "generator.keras", tmp_path / "002" / "generator.keras")
+
+
 def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(tmp_path):
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     assert run_script("gan_1d.py", *RUN_1D, "--output-dir", str(whole)).returncode == 0
-
+    assert run_script("gan_1d.py", *RUN_1D, "--output-dir", str(parts)).returncode == 0  # 001
     stopped = interrupted("gan_1d.py", [*RUN_1D, "--output-dir", str(parts)],
-                          parts / "scatter_000300.png")
+                          parts / "002" / "scatter_000300.png")
     assert stopped.returncode == 130, stopped.stderr
-    assert "--resume" in stopped.stderr.splitlines()[-1]
-    state = checkpoint.read_state(str(parts / "checkpoint.npz"))
+    assert stopped.stderr.splitlines()[-1].endswith(f"--resume {parts}/002")
+    state = checkpoint.read_state(str(parts / "002" / "checkpoint.npz"))
     assert 300 <= state["iteration"] < 900  # stopped mid-run, and said where
     assert f"interrupted after iteration {state['iteration']}" in stopped.stderr
 
+    # No run named: the newest unfinished one, 002 (001 has finished).
     resumed = run_script("gan_1d.py", "--resume", "--output-dir", str(parts))
     assert resumed.returncode == 0, resumed.stderr
-    assert f"after iteration {state['iteration']} of 900" in resumed.stdout
-    assert_same_weights(whole / "generator.keras", parts / "generator.keras")
-    assert_same_weights(whole / "discriminator.keras", parts / "discriminator.keras")
-    assert history_without_timing(whole) == history_without_timing(parts)
+    assert f"{parts}/002 after iteration {state['iteration']} of 900" in resumed.stdout
+    whole = run_folder(whole)
+    for run in (parts / "001", parts / "002"):
+        assert_same_weights(whole / "generator.keras", run / "generator.keras")
+        assert_same_weights(whole / "discriminator.keras", run / "discriminator.keras")
+        assert history_without_timing(whole) == history_without_timing(run)
+    assert sorted(p.name for p in parts.iterdir()) == ["001", "002"]
 
 
 def test_gan_mnist_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(tmp_path):
-    x, y = gan_mnist.load_npz(gan_mnist.BUNDLED_SAMPLE)
+    x, y = mnist_files.load_npz(mnist_files.BUNDLED_SAMPLE)
     np.savez(tmp_path / "tiny.npz", x_train=x[::20], y_train=y[::20])  # 250 images
     args = ["--data", str(tmp_path / "tiny.npz"), "--epochs", "12", "--eval-every", "4",
             "--batch-size", "16", "--n-eval", "100", "--d-filters", "4", "--g-filters", "4",
             "--latent-dim", "8"]
+    resume_like_whole(tmp_path, args)
+
+
+def resume_like_whole(tmp_path, args: list) -> None:
+    """gan_mnist with `args`: interrupted after epoch 4 and resumed by name, it ends like an
+    uninterrupted run, bit for bit."""
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     assert run_script("gan_mnist.py", *args, "--output-dir", str(whole)).returncode == 0
 
     stopped = interrupted("gan_mnist.py", [*args, "--output-dir", str(parts)],
-                          parts / "grid_epoch_004.png")
+                          parts / "001" / "grid_epoch_004.png")
     assert stopped.returncode == 130, stopped.stderr
-    iteration = checkpoint.read_state(str(parts / "checkpoint.npz"))["iteration"]
+    iteration = checkpoint.read_state(str(parts / "001" / "checkpoint.npz"))["iteration"]
     assert 56 <= iteration < 168  # 14 batches per epoch: after epoch 4, before epoch 12
 
-    resumed = run_script("gan_mnist.py", "--resume", "--output-dir", str(parts))
+    resumed = run_script("gan_mnist.py", "--resume", "001", "--output-dir", str(parts))
     assert resumed.returncode == 0, resumed.stderr
+    whole, parts = run_folder(whole), run_folder(parts)
     assert_same_weights(whole / "generator.keras", parts / "generator.keras")
     assert_same_weights(whole / "discriminator.keras", parts / "discriminator.keras")
     assert history_without_timing(whole) == history_without_timing(parts)
     final = [{k: v for k, v in json.loads((out / "metrics.json").read_text()).items()
               if k not in TIMING} for out in (whole, parts)]
     assert final[0] == final[1]
+
+
+def test_a_conditional_gan_mnist_interrupted_and_resumed_ends_like_an_uninterrupted_run(
+        tmp_path, tiny_digits):
+    resume_like_whole(tmp_path, ["--conditional", "--data", str(tiny_digits), "--epochs", "12",
+                                 "--eval-every", "4", "--batch-size", "16", "--n-eval", "100",
+                                 "--d-filters", "4", "--g-filters", "4", "--latent-dim", "8"])
 
 
 def tiny_1d_models():
@@ -108,18 +150,21 @@ def tiny_1d_models():
     return d, g, gan_1d.define_gan(g, d, 0.002, 0.5)
 
 
-def run_loop(d, g, gan, path, iterations, rng, resume=False, evaluate=lambda i: {}):
-    return training.train(d, g, gan, lambda n: gan_1d.generate_real_samples("x2", n, rng), 2,
-                          iterations=iterations, batch_size=16, eval_every=10,
-                          summarize_performance=evaluate, rng=rng, checkpoint_path=str(path),
-                          run_info={"script": "test", "config": {}}, resume=resume)
+def run_loop(d, g, gan, folder, iterations, rng):
+    """gan_1d.train on a Run in `folder`, evaluating every 10 iterations."""
+    run = Run(str(folder), d, g, gan, rng, iterations, 10, {"script": "test", "config": {}},
+              tensorboard=False)
+    eval_real, _ = gan_1d.generate_real_samples("x2", 100, np.random.default_rng(9))
+    eval_latent = np.random.default_rng(9).standard_normal((100, 2)).astype(np.float32)
+    return gan_1d.train(g, d, gan, run, {"TARGET": "x2", "LATENT_DIM": 2, "BATCH_SIZE": 16,
+                                         "N_PLOT": 50}, rng, eval_real, eval_latent)
 
 
 def test_a_crash_in_the_middle_of_a_checkpoint_write_leaves_the_previous_one(tmp_path,
                                                                              monkeypatch):
     path = tmp_path / "checkpoint.npz"
     d, g, gan = tiny_1d_models()
-    run_loop(d, g, gan, path, 10, np.random.default_rng(0))
+    run_loop(d, g, gan, tmp_path, 10, np.random.default_rng(0))
     good = path.read_bytes()
     at_10 = [w.copy() for w in g.get_weights()]
 
@@ -143,22 +188,24 @@ def test_a_crash_in_the_middle_of_a_checkpoint_write_leaves_the_previous_one(tmp
     monkeypatch.setattr(saving, "open", lambda p, mode: HalfWritten(real_open(p, mode)),
                         raising=False)
     with pytest.raises(OSError):
-        run_loop(d, g, gan, path, 20, np.random.default_rng(0), resume=True)
+        run_loop(d, g, gan, tmp_path, 20, np.random.default_rng(0))
     monkeypatch.undo()
 
     assert path.read_bytes() == good
     assert checkpoint.read_state(str(path))["iteration"] == 10
     d2, g2, gan2 = tiny_1d_models()
-    checkpoint.restore(str(path), d2, gan2)
+    checkpoint.build_optimizers(d2, gan2)
+    checkpoint.restore(str(path), checkpoint.model_variables(d2, g2, gan2))
     for a, b in zip(g2.get_weights(), at_10):
         np.testing.assert_array_equal(a, b)
 
 
 def test_a_full_disk_while_saving_is_one_line_exit_1_and_keeps_the_checkpoint(
         tmp_path, monkeypatch, capsys):
-    out = tmp_path / "run"
     cfg = gan_1d.parse_args(["--iterations", "40", "--eval-every", "20", "--batch-size", "16",
-                             "--n-eval", "200", "--n-plot", "50", "--output-dir", str(out)])
+                             "--n-eval", "200", "--n-plot", "50", "--output-dir", str(tmp_path)])
+    out = tmp_path / "001"
+    assert cfg["run_dir"] == str(out)
     real_write = saving.write_atomically
     checkpoints = []
 
@@ -179,40 +226,47 @@ def test_a_full_disk_while_saving_is_one_line_exit_1_and_keeps_the_checkpoint(
     assert checkpoint.read_state(str(out / "checkpoint.npz"))["iteration"] == 20
 
 
-def test_a_diverging_run_stops_names_the_iteration_and_keeps_the_last_good_checkpoint(tmp_path):
-    path = tmp_path / "checkpoint.npz"
+def test_a_diverging_run_raises_names_the_iteration_and_keeps_the_last_good_checkpoint(
+        tmp_path, monkeypatch):
     d, g, gan = tiny_1d_models()
+    real_summarize = gan_1d.summarize_performance
 
-    def absurd_learning_rate_after_the_first_evaluation(i):
+    def absurd_learning_rate_after_the_first_evaluation(*args):
         gan.optimizer.learning_rate.assign(1e30)
         d.optimizer.learning_rate.assign(1e30)
-        return {}
+        return real_summarize(*args)
 
-    with pytest.raises(SystemExit) as stop:
-        run_loop(d, g, gan, path, 100, np.random.default_rng(0),
-                 evaluate=absurd_learning_rate_after_the_first_evaluation)
-    assert stop.value.code == 1
-    state = checkpoint.read_state(str(path))
+    monkeypatch.setattr(gan_1d, "summarize_performance",
+                        absurd_learning_rate_after_the_first_evaluation)
+    # An exception, not an exit: a notebook that calls train() keeps its kernel.
+    with pytest.raises(errors.Diverged) as stop:
+        run_loop(d, g, gan, tmp_path, 100, np.random.default_rng(0))
+    assert stop.value.status == 1 and "iteration 11" in str(stop.value)
+    state = checkpoint.read_state(str(tmp_path / "checkpoint.npz"))
     assert state["iteration"] == 10
     d2, g2, gan2 = tiny_1d_models()
-    checkpoint.restore(str(path), d2, gan2)
+    checkpoint.build_optimizers(d2, gan2)
+    checkpoint.restore(str(tmp_path / "checkpoint.npz"), checkpoint.model_variables(d2, g2, gan2))
     assert all(np.isfinite(w).all() for w in g2.get_weights() + d2.get_weights())
+    import signal as signals
+    assert signals.getsignal(signals.SIGINT) is signals.default_int_handler, \
+        "the Ctrl-C handler was not given back"
 
 
 def test_an_absurd_learning_rate_stops_with_a_message_and_exit_1(tmp_path):
-    out = tmp_path / "run"
     result = run_script("gan_1d.py", "--learning-rate", "1e30", "--iterations", "50",
-                        "--eval-every", "25", "--output-dir", str(out))
+                        "--eval-every", "25", "--output-dir", str(tmp_path))
+    out = tmp_path / "001"
     assert result.returncode == 1
     assert result.stderr.startswith("error: training diverged at iteration 1: ")
-    assert "learning rate is too high" in result.stderr and "--overwrite" in result.stderr
+    assert "learning rate is too high" in result.stderr and "new run" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not (out / "generator.keras").exists()
 
 
 def test_a_closed_terminal_sighup_also_saves_a_checkpoint(tmp_path):
-    out = tmp_path / "run"
-    stopped = interrupted("gan_1d.py", [*RUN_1D, "--output-dir", str(out)],
+    out = tmp_path / "001"
+    stopped = interrupted("gan_1d.py", [*RUN_1D, "--output-dir", str(tmp_path)],
                           out / "scatter_000300.png", signal.SIGHUP)
     assert stopped.returncode == 129, stopped.stderr
     assert 300 <= checkpoint.read_state(str(out / "checkpoint.npz"))["iteration"] < 900

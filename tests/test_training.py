@@ -1,4 +1,5 @@
-"""The freeze discipline of common/training.py, proven by comparing weights."""
+"""The freeze discipline of the loop as the scripts write it, proven by comparing weights; the
+moving average of G; the bookkeeping of common/run.py."""
 
 import warnings
 
@@ -6,12 +7,14 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import same, snapshot, watched_train_step
+from conftest import assert_freeze_discipline, same, snapshot, spy_on_updates
 import gan_1d
-from common import averaging, checkpoint, training
-from common.sampling import generate_latent_points
+from common import averaging, checkpoint
+from common.run import Run
+from common.sampling import as_the_composite_sees_it, generate_latent_points
 
 LATENT_DIM = 5
+CFG_1D = {"TARGET": "x2", "LATENT_DIM": LATENT_DIM, "N_PLOT": 50}
 
 
 def make_models(seed: int = 0):
@@ -22,25 +25,31 @@ def make_models(seed: int = 0):
     return d, g, gan
 
 
-def one_step(d, g, gan, batch_size: int, rng):
-    x_real, _ = gan_1d.generate_real_samples("x2", batch_size // 2, rng)
-    return watched_train_step(d, g, gan, x_real, LATENT_DIM, rng)
+def train_1d(d, g, gan, folder, iterations: int, batch_size: int, rng, eval_every=None):
+    """gan_1d.train as main() calls it, on a Run in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run = Run(str(folder), d, g, gan, rng, iterations, eval_every or iterations,
+              {"script": "test", "config": {}}, tensorboard=False)
+    eval_rng = np.random.default_rng(99)
+    eval_real, _ = gan_1d.generate_real_samples("x2", 200, eval_rng)
+    eval_latent = generate_latent_points(LATENT_DIM, 200, eval_rng)
+    return gan_1d.train(g, d, gan, run, {**CFG_1D, "BATCH_SIZE": batch_size}, rng, eval_real,
+                        eval_latent)
 
 
 @pytest.mark.parametrize("batch_sizes", [(16,), (16, 32, 8)], ids=["one size", "size changes"])
-def test_d_learns_from_its_update_is_frozen_in_the_composite_and_g_learns(batch_sizes):
+def test_in_gan_1d_train_d_learns_is_frozen_in_the_composite_and_g_learns(batch_sizes,
+                                                                          tmp_path):
     d, g, gan = make_models()
     rng = np.random.default_rng(0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for batch_size in batch_sizes:  # a new batch size retraces Keras' train functions
-            d_start, g_start = snapshot(d), snapshot(g)
-            losses, seen = one_step(d, g, gan, batch_size, rng)
-            assert all(np.isfinite(losses))
-            assert not same(d_start, seen["d_before"]), "D did not learn from its own update"
-            assert same(g_start, seen["g_before"]), "D's update changed G"
-            assert same(seen["d_before"], seen["d_after"]), "the composite update changed D"
-            assert not same(seen["g_before"], seen["g_after"]), "G did not learn"
+            records = spy_on_updates(d, g, gan)
+            train_1d(d, g, gan, tmp_path / str(batch_size), 2, batch_size, rng)
+            assert len(records) == 4
+            assert_freeze_discipline(records)
+            assert len(records[0][1]) == batch_size  # D's batch: half real, half fake
     messages = [str(w.message) for w in caught]
     assert not any("does not have any trainable weights" in m for m in messages), messages
 
@@ -66,27 +75,38 @@ def test_fakes_for_d_come_from_the_generator_in_training_mode():
     g = keras.Sequential([keras.Input((LATENT_DIM,)), keras.layers.Dense(8),
                           keras.layers.BatchNormalization(), keras.layers.Dense(2)])
     z = generate_latent_points(LATENT_DIM, 32, np.random.default_rng(0)) * 3 + 1
-    drawn = np.asarray(training.fakes_as_the_composite_sees_them(g)(z))
+    drawn = np.asarray(as_the_composite_sees_it(g)(z))
     np.testing.assert_allclose(drawn, np.asarray(g(z, training=True)), rtol=1e-5, atol=1e-6)
     assert not np.allclose(drawn, g.predict_on_batch(z), atol=1e-3)
 
 
 def test_train_records_one_row_per_evaluation_including_the_last_iteration(tmp_path):
     d, g, gan = make_models()
-    rng = np.random.default_rng(0)
-    evaluated = []
-    history = training.train(
-        d, g, gan, lambda n: gan_1d.generate_real_samples("x2", n, rng), LATENT_DIM,
-        iterations=25, batch_size=8, eval_every=10,
-        summarize_performance=lambda i: evaluated.append(i) or {"metric": float(i)}, rng=rng,
-        checkpoint_path=str(tmp_path / "checkpoint.npz"), run_info={"script": "test"})
-    assert evaluated == [10, 20, 25]
+    history = train_1d(d, g, gan, tmp_path, 25, 8, np.random.default_rng(0), eval_every=10)
     assert [row["iteration"] for row in history] == [10, 20, 25]
-    assert [row["metric"] for row in history] == [10.0, 20.0, 25.0]
     for row in history:
         assert np.isfinite(row["d_loss"]) and np.isfinite(row["g_loss"])
-        assert row["ms_per_iteration"] > 0
+        assert row["ms_per_iteration"] > 0 and 0 <= row["mae"] and 0 <= row["ks"] <= 1
     assert history[0]["train_seconds"] < history[-1]["train_seconds"]
+    assert checkpoint.read_state(str(tmp_path / checkpoint.NAME))["iteration"] == 25
+    assert (tmp_path / "scatter_000025.png").exists()
+
+
+def test_a_run_folder_with_a_checkpoint_goes_on_where_it_stopped(tmp_path):
+    """Two Runs in one folder, 10 then 20 iterations, end where one Run of 20 ends."""
+    d, g, gan = make_models()
+    whole = train_1d(d, g, gan, tmp_path / "whole", 20, 8, np.random.default_rng(0), 10)
+    at_20 = snapshot(g)
+    d, g, gan = make_models()
+    rng = np.random.default_rng(0)
+    train_1d(d, g, gan, tmp_path / "parts", 10, 8, rng, 10)
+    d, g, gan = make_models(seed=5)  # other weights: the checkpoint must replace them all
+    rng = np.random.default_rng(123)  # another state: the checkpoint's must replace it
+    parts = train_1d(d, g, gan, tmp_path / "parts", 20, 8, rng, 10)
+    assert same(snapshot(g), at_20)
+    timing = {"ms_per_iteration", "train_seconds"}
+    assert [{k: v for k, v in row.items() if k not in timing} for row in whole] == \
+        [{k: v for k, v in row.items() if k not in timing} for row in parts]
 
 
 def test_the_average_moves_towards_g_by_the_formula_and_forgets_its_start_quickly():
@@ -106,21 +126,21 @@ def test_the_average_moves_towards_g_by_the_formula_and_forgets_its_start_quickl
         np.testing.assert_allclose(a, 0.1 * (w + 0.1) + 0.9 * (w + 1.0), rtol=1e-5, atol=1e-6)
 
 
-def test_train_updates_the_average_and_its_checkpoint_restores_it(tmp_path):
+def test_a_checkpoint_holds_the_average_and_restores_it(tmp_path):
     d, g, gan = make_models()
     g_average = averaging.average_copy(g)
-    start = snapshot(g)
-    rng = np.random.default_rng(0)
-    path = tmp_path / "checkpoint.npz"
-    training.train(d, g, gan, lambda n: gan_1d.generate_real_samples("x2", n, rng),
-                   LATENT_DIM, iterations=30, batch_size=8, eval_every=30,
-                   summarize_performance=lambda i: {}, rng=rng, checkpoint_path=str(path),
-                   run_info={"script": "test"}, g_average=g_average, average_decay=0.999)
+    update = averaging.updater(g_average, g, 0.999)
+    train_1d(d, g, gan, tmp_path, 5, 8, np.random.default_rng(0))
+    update(5)
     averaged = snapshot(g_average)
-    assert not same(averaged, start), "the average did not move"
     assert not same(averaged, snapshot(g)), "the average is G itself"
+    path = str(tmp_path / "ckpt.npz")
+    checkpoint.save(path, checkpoint.model_variables(d, g, gan, g_average), {"x": 1})
     d2, g2, gan2 = make_models(seed=1)
     g_average2 = averaging.average_copy(g2)
-    checkpoint.restore(str(path), d2, gan2, g_average2)
-    assert same(snapshot(g_average2), averaged)
-    assert same(snapshot(g2), snapshot(g))
+    checkpoint.build_optimizers(d2, gan2)
+    assert checkpoint.restore(path, checkpoint.model_variables(d2, g2, gan2, g_average2)) == \
+        {"x": 1}
+    assert same(snapshot(g_average2), averaged) and same(snapshot(g2), snapshot(g))
+    assert same(snapshot(d2), snapshot(d))
+    assert not d2.trainable, "restoring changed D.trainable"

@@ -25,20 +25,30 @@ def logged(folder) -> dict:
     return seen
 
 
-def test_gan_1d_logs_losses_accuracy_metrics_and_the_scatter_plot(tiny_1d_run):
+def test_gan_1d_logs_losses_metrics_and_the_scatter_plot(tiny_1d_run):
     tags = logged(tiny_1d_run[0])
-    for tag in ["loss/d", "loss/g", "accuracy/d"]:
+    for tag in ["loss/d", "loss/g"]:
         assert tags[tag] == ("scalars", 60)  # 60 iterations, one record each at this size
-    for tag in ["eval/mae", "eval/ks", "eval/acc_real", "eval/d_loss"]:
+    for tag in ["eval/mae", "eval/ks", "eval/acc_real", "eval/acc_fake", "eval/d_loss"]:
         assert tags[tag] == ("scalars", 3)  # evaluations at 25, 50, 60
-    assert tags["scatter"] == ("images", 3)
+    assert tags["samples"] == ("images", 3)
+
+
+def test_a_long_interval_logs_the_losses_about_100_times_not_every_iteration(tmp_path):
+    result = run_script("gan_1d.py", "--iterations", "400", "--eval-every", "400",
+                        "--batch-size", "16", "--n-eval", "100", "--n-plot", "50",
+                        "--output-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    tags = logged(tmp_path / "001")
+    assert tags["loss/d"] == ("scalars", 100)  # every 4th of 400 iterations
+    assert "accuracy/d" not in tags  # no extra forward passes of D for the log
 
 
 def test_gan_1d_logged_image_is_the_scatter_plot_png(tiny_1d_run):
     out = tiny_1d_run[0]
     path = glob.glob(os.path.join(out, "tensorboard", "events.out.tfevents.*"))[0]
     images = [(e.step, v.tensor.string_val) for e in tf.compat.v1.train.summary_iterator(path)
-              for v in e.summary.value if v.tag == "scatter"]
+              for v in e.summary.value if v.tag == "samples"]
     step, (width, height, png) = images[-1]
     assert step == 60 and png == (out / "scatter_000060.png").read_bytes()
     assert iio.imread(png).shape[:2] == (int(height), int(width))
@@ -47,13 +57,29 @@ def test_gan_1d_logged_image_is_the_scatter_plot_png(tiny_1d_run):
 def test_gan_mnist_logs_scores_and_the_digit_grid(tiny_mnist_run):
     tags = logged(tiny_mnist_run[0])
     assert tags["eval/score"] == ("scalars", 2) and tags["eval/fd"] == ("scalars", 2)
-    assert tags["digits"] == ("images", 2)
-    assert tags["loss/g"][0] == "scalars" and tags["accuracy/d"][0] == "scalars"
+    assert tags["samples"] == ("images", 2)
+    assert tags["loss/g"][0] == "scalars" and tags["eval/acc_real"][0] == "scalars"
+
+
+def test_evaluation_lines_are_short(tiny_1d_run, tiny_mnist_run, tiny_conditional_run):
+    for _, result in (tiny_1d_run, tiny_mnist_run, tiny_conditional_run):
+        lines = [line for line in result.stdout.splitlines() if line.startswith("iteration ")]
+        assert len(lines) in (2, 3)
+        assert max(map(len, lines)) <= 160, lines
+    # Full-size numbers (four-digit iterations, wide ms figures) are no longer.
+    from common.run import Run
+    run = Run.__new__(Run)
+    run.total, run.show = 1400, ("epoch", "acc_real", "acc_fake", "score", "fd",
+                                 "min_class_share", "label_accuracy")
+    row = {"iteration": 1400, "d_loss": 0.58312, "g_loss": 1.10341, "epoch": 20,
+           "acc_real": 0.62213, "acc_fake": 0.83212, "score": 8.21999, "fd": 17.91234,
+           "min_class_share": 0.0812, "label_accuracy": 0.88123, "ms_per_iteration": 1461.2}
+    assert len(run.line(row)) <= 160, run.line(row)
 
 
 def test_no_tensorboard_writes_no_logs_and_trains_the_same(tiny_1d_run, tmp_path):
-    out = tmp_path / "quiet"
-    result = run_script("gan_1d.py", *TINY_1D, "--no-tensorboard", "--output-dir", str(out))
+    out = tmp_path / "001"
+    result = run_script("gan_1d.py", *TINY_1D, "--no-tensorboard", "--output-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (out / "history.csv").exists() and not (out / "tensorboard").exists()
     # Logging only watches: the models come out the same with and without it.
@@ -63,7 +89,7 @@ def test_no_tensorboard_writes_no_logs_and_trains_the_same(tiny_1d_run, tmp_path
 
 def test_interpolate_writes_a_gif_with_the_requested_number_of_frames(tiny_mnist_run):
     out = tiny_mnist_run[0]
-    result = run_script("gan_mnist.py", "--interpolate", "12", "--output-dir", str(out))
+    result = run_script("gan_mnist.py", "--interpolate", "12", "--output-dir", str(out.parent))
     assert result.returncode == 0, result.stderr
     frames = iio.imread(out / "interpolation.gif", index=None)
     assert frames.shape == (12, 4 * 28 * 3, 4 * 28 * 3, 3)
@@ -108,7 +134,10 @@ def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_pa
     for target in ("x2", "sine", "gaussian"):
         assert f"python gan_1d.py --target {target}" in section
         assert iio.imread(docs / f"gan_1d_{target}.png").ndim == 3
-    for name in ("gan_mnist_grid.png", "gan_mnist_progress.gif", "gan_mnist_interpolation.gif",
-                 "gan_mnist_history.csv"):
-        assert f"docs/results/{name}" in section and (docs / name).stat().st_size > 0
-    assert iio.imread(docs / "gan_mnist_interpolation.gif", index=None).shape[0] == 48
+    for run in ("gan_mnist", "gan_mnist_conditional"):
+        for name in ("grid.png", "progress.gif", "interpolation.gif", "history.csv"):
+            path = f"{run}_{name}"
+            assert f"docs/results/{path}" in section and (docs / path).stat().st_size > 0
+        assert iio.imread(docs / f"{run}_interpolation.gif", index=None).shape[0] == 48
+    assert "python gan_mnist.py --conditional --data" in section
+    assert "label accuracy" in section

@@ -1,0 +1,131 @@
+"""Where runs live: OUTPUT_DIR is a parent, and every fresh run gets the next numbered folder
+under it (outputs/gan_1d/001, 002 ...), so running the same command twice keeps both runs.
+A run folder, once written, is never overwritten or deleted by a later run.
+
+`--resume` goes on with the newest unfinished run (or the one named); --generate and
+--interpolate read the newest run that saved a generator (or the one named with --run).
+Numpy and the standard library only: all of this is decided before TensorFlow loads.
+"""
+
+import os
+import re
+from typing import Optional
+
+from common import checkpoint
+from common.errors import BadInput
+
+NEWEST = "newest"
+FLAGS = [
+    ("--resume", {"nargs": "?", "const": NEWEST, "default": None, "metavar": "RUN",
+                  "help": "go on with the newest unfinished run under --output-dir from its "
+                          "last checkpoint, or with RUN (a run's folder name, e.g. 002, or "
+                          "its path)"}),
+]
+FINISHED = "metrics.json"  # written last: a run that has it has finished
+
+# Settings that do not change what is computed: --resume takes them from the command line.
+MAY_CHANGE = {"OUTPUT_DIR", "TENSORBOARD"}
+
+
+def runs(parent: str) -> list:
+    """The run folders under `parent`, oldest first (by number, not by date)."""
+    names = os.listdir(parent) if os.path.isdir(parent) else []
+    numbered = [n for n in names if re.fullmatch(r"\d+", n)
+                and os.path.isdir(os.path.join(parent, n))]
+    return [os.path.join(parent, n) for n in sorted(numbered, key=int)]
+
+
+def create(parent: str) -> str:
+    """Make the next numbered run folder under `parent` and return its path. Two runs started
+    at once still get two folders: os.mkdir fails for the second, which takes the next."""
+    existing = runs(parent)
+    number = int(os.path.basename(existing[-1])) + 1 if existing else 1
+    while True:
+        path = os.path.join(parent, f"{number:03d}")
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            number += 1
+
+
+def named(parent: str, run: str, flag: str) -> str:
+    """The folder of a run given by name (002, under `parent`) or by path."""
+    for path in (os.path.join(parent, run), run):
+        if os.path.isdir(path):
+            return path
+    there = ", ".join(os.path.basename(p) for p in runs(parent)) or "none"
+    raise BadInput(f"{flag}: no run {run} (runs in {parent}: {there})")
+
+
+def to_resume(parent: str, run: str) -> str:
+    """The folder --resume goes on with: the named run, or the newest unfinished one."""
+    if run != NEWEST:
+        folder = named(parent, run, "--resume")
+        if not os.path.exists(os.path.join(folder, checkpoint.NAME)):
+            raise BadInput(f"--resume: there is no {checkpoint.NAME} in {folder}")
+        if os.path.exists(os.path.join(folder, FINISHED)):
+            raise BadInput(f"--resume: {folder} has finished; nothing to go on with")
+        return folder
+    unfinished = [p for p in runs(parent) if os.path.exists(os.path.join(p, checkpoint.NAME))
+                  and not os.path.exists(os.path.join(p, FINISHED))]
+    if not unfinished:
+        raise BadInput(f"--resume: no unfinished run in {parent} to go on with (start a new "
+                       f"one without --resume)")
+    return unfinished[-1]
+
+
+def prepare(cfg: dict, given: set, script: str) -> dict:
+    """Check --resume against the run folder; return the run's configuration, with the run's
+    folder as cfg["run_dir"] (None for a fresh run: create() makes it once all input is good).
+
+    --resume: the configuration is the checkpoint's, and flags given on the command line
+    must agree with it. Raises BadInput.
+    """
+    if not cfg["resume"]:
+        return {**cfg, "run_dir": None}
+    folder = to_resume(cfg["OUTPUT_DIR"], cfg["resume"])
+    path = os.path.join(folder, checkpoint.NAME)
+    try:
+        state = checkpoint.read_state(path)
+    except ValueError as e:
+        raise BadInput(f"--resume: {e}")
+    saved = state["config"]
+    if state["script"] != script or set(saved) != set(hyperparameters(cfg)):
+        raise BadInput(f"--resume: {path} was written by {state['script']} with other "
+                       f"settings than this version of {script} has")
+    for name in sorted(given - MAY_CHANGE):
+        if cfg[name] != saved[name]:
+            theirs = flag(name, saved[name]) if isinstance(saved[name], bool) else saved[name]
+            raise BadInput(f"--resume: {flag(name, cfg[name])} contradicts the checkpoint's "
+                           f"{theirs}; drop the flag to go on with that run, or start a "
+                           f"new one without --resume")
+    return {**cfg, **saved, **{name: cfg[name] for name in given & MAY_CHANGE},
+            "run_dir": folder}
+
+
+def flag(name: str, value) -> str:
+    """How a user would have typed a setting: --target sine, --no-conditional."""
+    dashed = name.lower().replace("_", "-")
+    if isinstance(value, bool):
+        return f"--{dashed}" if value else f"--no-{dashed}"
+    return f"--{dashed} {value}"
+
+
+def with_generator(parent: str, run: Optional[str], flag_name: str) -> tuple:
+    """The run folder and the path of its newest saved generator (by the epoch in its name,
+    not by file date): of the named run, or of the newest run that saved one."""
+    folders = [named(parent, run, flag_name)] if run else runs(parent)[::-1]
+    for folder in folders:
+        saved = {int(m[1]): m[0] for m in map(
+            re.compile(r"generator_epoch_(\d+)\.keras").fullmatch, os.listdir(folder)) if m}
+        if saved:
+            return folder, os.path.join(folder, saved[max(saved)])
+    where = folders[0] if run else parent
+    raise BadInput(f"{flag_name}: no saved generator (generator_epoch_*.keras) in {where}; "
+                   f"train first (python gan_mnist.py --output-dir {parent})")
+
+
+def hyperparameters(cfg: dict) -> dict:
+    """The configuration without the flags that steer a run (--resume, run_dir ...)."""
+    return {k: v for k, v in cfg.items() if k.isupper()}
