@@ -1,13 +1,17 @@
-"""Print how long one training iteration of gan_mnist.py takes on this machine, for the
-tutorial's architecture and for the script's defaults. A benchmark prints; no test times.
+"""Print how long one training iteration of gan_mnist.py takes on this machine: its own
+train() at the defaults, unconditional and --conditional, timed in turn in one run (the
+machine's speed drifts), and the tutorial's wider architecture for scale. A benchmark prints;
+no test times anything.
 
-    python benchmarks/bench_mnist.py [--steps 5]
+    python benchmarks/bench_mnist.py [--iterations 40]
 """
 
 import argparse
+import contextlib
+import io
 import os
 import sys
-import time
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -16,51 +20,68 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import gan_mnist  # noqa: E402
-from common import training  # noqa: E402
-from common.sampling import generate_latent_points  # noqa: E402
+import gan_mnist as gm  # noqa: E402
+from common import digit_classifier, mnist_files  # noqa: E402
+from common.run import Run  # noqa: E402
 
-# (name, D filters, G filters, batch size)
+# (name, conditional, D filters, G filters, batch size)
 SETUPS = [
-    ("tutorial architecture, batch 256", 64, 128, 256),
-    ("tutorial architecture, batch 64", 64, 128, 64),
-    ("gan_mnist.py defaults", gan_mnist.D_FILTERS, gan_mnist.G_FILTERS, gan_mnist.BATCH_SIZE),
+    ("gan_mnist.py defaults", False, gm.D_FILTERS, gm.G_FILTERS, gm.BATCH_SIZE),
+    ("gan_mnist.py --conditional", True, gm.D_FILTERS, gm.G_FILTERS, gm.BATCH_SIZE),
+    ("tutorial architecture, batch 64", False, 64, 128, 64),
 ]
+
+
+def ms_per_iteration(conditional: bool, d_filters: int, g_filters: int, batch: int,
+                     iterations: int, dataset: tuple, tmp: str) -> float:
+    """gan_mnist.train for `iterations` (after 3 to trace), as main() runs it, with the moving
+    average; ms per iteration from its history (the one evaluation at the end excluded)."""
+    keras.utils.set_random_seed(0)
+    rng, n_classes = np.random.default_rng(0), 10 if conditional else 0
+    d = gm.define_discriminator(d_filters, gm.LEARNING_RATE, gm.BETA_1, n_classes)
+    g = gm.define_generator(gm.LATENT_DIM, g_filters, n_classes)
+    gan = gm.define_gan(g, d, gm.LEARNING_RATE, gm.BETA_1)
+    g_average = keras.models.clone_model(g)
+    cfg = {"BATCH_SIZE": batch, "LATENT_DIM": gm.LATENT_DIM, "CONDITIONAL": conditional,
+           "EPOCH_IMAGES": gm.EPOCH_IMAGES, "G_AVERAGE": gm.G_AVERAGE}
+    scorer = digit_classifier.scorer(digit_classifier.define_classifier())
+    digits = np.arange(100) % 10 if conditional else None
+    x, y = dataset
+    evaluation = {"latent": gm.generate_latent_points(gm.LATENT_DIM, 100, rng, n_classes,
+                                                      digits), "digits": digits,
+                  "grid": gm.generate_latent_points(gm.LATENT_DIM, 100, rng, n_classes),
+                  "real": [x[:100], y[:100].astype(np.int32)] if conditional else x[:100],
+                  "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
+    total = 0.0
+    for n in (3, iterations):  # the first run traces; the second is timed
+        run = Run(tempfile.mkdtemp(dir=tmp), d, g, gan, rng, n, n, {"script": "bench"},
+                  tensorboard=True, g_average=g_average)
+        total = gm.train(g, d, gan, g_average, run, cfg, dataset, rng, evaluation)[-1][
+            "train_seconds"]
+    return 1000 * total / iterations
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per setup")
+    parser.add_argument("--iterations", type=int, default=40, help="timed iterations a setup")
     args = parser.parse_args()
     devices = [d.device_type for d in tf.config.list_logical_devices()]
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices {devices}, "
-          f"{os.cpu_count()} CPU cores")
-    rng = np.random.default_rng(0)
-    x, _ = gan_mnist.load_npz(gan_mnist.BUNDLED_SAMPLE)
-    images = gan_mnist.scale(x)
-    for name, d_filters, g_filters, batch in SETUPS:
-        keras.utils.set_random_seed(0)
-        d = gan_mnist.define_discriminator(d_filters, 2e-4, 0.5)
-        g = gan_mnist.define_generator(gan_mnist.LATENT_DIM, g_filters)
-        gan = gan_mnist.define_gan(g, d, 2e-4, 0.5)
-        draw, half = training.fakes_as_the_composite_sees_them(g), batch // 2
-        y_d = np.concatenate([np.ones((half, 1)), np.zeros((half, 1))]).astype(np.float32)
-        y_g = np.ones((batch, 1), np.float32)
-
-        def step():
-            x_real, _ = gan_mnist.generate_real_samples(images, half, rng)
-            training.train_step(d, gan, x_real,
-                                draw(generate_latent_points(gan_mnist.LATENT_DIM, half, rng)),
-                                generate_latent_points(gan_mnist.LATENT_DIM, batch, rng),
-                                y_d, y_g)
-
-        step(), step()  # warm up: tracing
-        start = time.perf_counter()
-        for _ in range(args.steps):
-            step()
-        seconds = (time.perf_counter() - start) / args.steps
-        print(f"{name:36s} D {d_filters:3d} G {g_filters:3d} batch {batch:3d}: "
-              f"{1000 * seconds:7.0f} ms/iteration, {batch / seconds:6.0f} images/s")
+          f"{os.cpu_count()} CPU cores, {args.iterations} iterations a figure")
+    x, y, _, _, _ = mnist_files.load_digits(mnist_files.load_npz(mnist_files.BUNDLED_SAMPLE))
+    dataset = gm.scale(x), y
+    times = {}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+        for _ in range(2):  # in turn, twice: the machine's speed drifts
+            for setup in SETUPS:
+                times.setdefault(setup[0], []).append(
+                    ms_per_iteration(*setup[1:], args.iterations, dataset, tmp))
+    for name, _, d_filters, g_filters, batch in SETUPS:
+        ms = np.mean(times[name])
+        print(f"{name:34s} D {d_filters:3d} G {g_filters:3d} batch {batch:3d}: "
+              f"{ms:7.0f} ms/iteration, {batch / ms * 1000:6.0f} images/s")
+    ratio = np.mean(times[SETUPS[1][0]]) / np.mean(times[SETUPS[0][0]])
+    print(f"--conditional / unconditional: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
