@@ -8,9 +8,9 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import TINY_1D, run_script
+from conftest import TINY_1D, run_folder, run_script
 import gan_1d
-from common import training
+from common.run import Run
 
 EVALUATIONS = [25, 50, 60]  # every 25 iterations, and the last one
 TIMING = {"ms_per_iteration", "train_seconds"}
@@ -25,10 +25,9 @@ def test_a_short_training_run_brings_generated_points_close_to_the_curve(tmp_pat
     eval_real, _ = gan_1d.generate_real_samples("x2", 2000, np.random.default_rng(0))
     eval_latent = np.random.default_rng(1).standard_normal((2000, 5)).astype(np.float32)
     before, _ = gan_1d.measure(g, d, "x2", eval_real, eval_latent)
-    training.train(d, g, gan, lambda n: gan_1d.generate_real_samples("x2", n, rng), 5,
-                   iterations=1000, batch_size=128, eval_every=1000,
-                   summarize_performance=lambda i: {}, rng=rng,
-                   checkpoint_path=str(tmp_path / "checkpoint.npz"), run_info={"script": "test"})
+    run = Run(str(tmp_path), d, g, gan, rng, 1000, 1000, {"script": "test"}, tensorboard=False)
+    gan_1d.train(g, d, gan, run, {"TARGET": "x2", "LATENT_DIM": 5, "BATCH_SIZE": 128,
+                                  "N_PLOT": 100}, rng, eval_real, eval_latent)
     after, _ = gan_1d.measure(g, d, "x2", eval_real, eval_latent)
     assert after["mae"] < 0.25 * before["mae"], (before, after)
 
@@ -41,7 +40,7 @@ def read_history(path) -> list:
 def test_a_cli_run_writes_every_output_file(tiny_1d_run):
     out, result = tiny_1d_run
     for i in EVALUATIONS:
-        assert f"iteration {i}: " in result.stdout
+        assert f"iteration {i}/60: " in result.stdout
         assert iio.imread(out / f"scatter_{i:06d}.png").ndim == 3
     assert iio.imread(out / "curves.png").ndim == 3
     gif = iio.imread(out / "progress.gif", index=None)
@@ -54,7 +53,7 @@ def test_a_cli_run_writes_every_output_file(tiny_1d_run):
 
     config = json.loads((out / "config.json").read_text())
     assert config["ITERATIONS"] == 60 and config["BATCH_SIZE"] == 32 and config["SEED"] == 7
-    assert config["OUTPUT_DIR"] == str(out)
+    assert config["OUTPUT_DIR"] == str(out.parent)
 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["iteration"] == 60
@@ -71,8 +70,8 @@ def test_a_cli_run_writes_every_output_file(tiny_1d_run):
 
 def test_the_same_seed_gives_the_same_run(tiny_1d_run, tmp_path):
     out, _ = tiny_1d_run
-    again = tmp_path / "again"
-    result = run_script("gan_1d.py", *TINY_1D, "--output-dir", str(again))
+    result = run_script("gan_1d.py", *TINY_1D, "--output-dir", str(tmp_path))
+    again = run_folder(tmp_path)
     assert result.returncode == 0, result.stderr
     first, second = read_history(out / "history.csv"), read_history(again / "history.csv")
     assert len(first) == len(second) == len(EVALUATIONS)
