@@ -11,7 +11,7 @@ import os
 import re
 from typing import Optional
 
-from common import checkpoint
+from common import checkpoint, cli
 from common.errors import BadInput
 
 NEWEST = "newest"
@@ -106,10 +106,9 @@ def prepare(cfg: dict, given: set, script: str) -> dict:
 
 def flag(name: str, value) -> str:
     """How a user would have typed a setting: --target sine, --no-conditional."""
-    dashed = name.lower().replace("_", "-")
     if isinstance(value, bool):
-        return f"--{dashed}" if value else f"--no-{dashed}"
-    return f"--{dashed} {value}"
+        return cli.flag_name(name) if value else "--no-" + cli.flag_name(name)[2:]
+    return f"{cli.flag_name(name)} {value}"
 
 
 def with_generator(parent: str, run: Optional[str], flag_name: str) -> tuple:
