@@ -18,7 +18,6 @@ import os
 import numpy as np
 
 from common import cli, mnist_files, run_folders
-from common.errors import BadInput
 
 # --- Hyperparameters: every line with a comment is also a flag (BATCH_SIZE <-> --batch-size) ---
 EPOCHS = 20                       # epochs of training: EPOCH_IMAGES // BATCH_SIZE iterations each
@@ -42,18 +41,6 @@ OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder her
 # Conditional models: the digit becomes a vector of this size, then a map beside the image's.
 LABEL_EMBEDDING = 50
 GRID_COLUMNS = 10  # the image grids are 10 x 10 digits
-FLAGS = [
-    ("--generate", {"type": int, "default": 0, "metavar": "N",
-                    "help": "instead of training: write N images from the newest saved "
-                            "generator (of the run --run names)"}),
-    ("--digit", {"type": int, "metavar": "K",
-                 "help": "with --generate and a conditional generator: images of digit K"}),
-    ("--interpolate", {"type": int, "default": 0, "metavar": "FRAMES",
-                       "help": "instead of training: write interpolation.gif, a walk through "
-                               "the newest saved generator's latent space in FRAMES frames"}),
-    ("--run", {"metavar": "RUN", "help": "the run --generate and --interpolate read: its "
-                                         "folder name (e.g. 002) or path; default: newest"}),
-]
 
 
 def parse_args(argv=None) -> tuple:
@@ -72,42 +59,22 @@ def parse_args(argv=None) -> tuple:
                "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
                "G_AVERAGE": [cli.non_negative, cli.at_most(0.9999, "0.9999")],
                "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]},
-        extra_flags=run_folders.FLAGS + FLAGS)
+        extra_flags=run_folders.FLAGS + run_folders.GENERATOR_FLAGS)
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["EPOCHS"], "--epochs"))
     cli.check("EPOCH_IMAGES", cfg, lambda n: None if n == 0 or n >= cfg["BATCH_SIZE"] else
               f"must be 0 (all the images) or at least --batch-size ({cfg['BATCH_SIZE']})")
-    cli.check("generate", cfg, cli.non_negative)
-    cli.check("digit", cfg, lambda k: None if k is None or 0 <= k <= 9 else
-              "must be a digit, 0 to 9")
-    cli.check("interpolate", cfg,
-              lambda n: None if n == 0 or n >= 2 else "must be 0 (off) or at least 2 frames")
-    if cfg["generate"] or cfg["interpolate"]:
-        if cfg["resume"]:
-            raise BadInput("--generate and --interpolate train nothing: they take no --resume")
-        cfg["run_dir"], cfg["generator"] = run_folders.with_generator(
-            cfg["OUTPUT_DIR"], cfg["run"], "--generate" if cfg["generate"] else "--interpolate")
+    if run_folders.reading_generator(cfg):  # --generate, --interpolate: nothing to train
         return cfg, None
-    if cfg["digit"] is not None or cfg["run"]:
-        raise BadInput(f"--{'digit' if cfg['run'] is None else 'run'} goes with --generate "
-                       f"(or --interpolate); to go on with a run: --resume RUN")
-    data = read_data(cfg["DATA"])
+    data = mnist_files.read(cfg["DATA"])
     cfg = run_folders.prepare(cfg, given, "gan_mnist.py")
     if cfg["resume"] and "DATA" not in given:
-        data = read_data(cfg["DATA"])  # the file the run was started with
+        data = mnist_files.read(cfg["DATA"])  # the file the run was started with
     if data is not None:
         n_train = len(data[0]) - mnist_files.held_out_size(len(data[0]))
         cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
     # Last: it creates folders, which must not happen for otherwise bad input.
     cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
     return {**cfg, "run_dir": cfg["run_dir"] or run_folders.create(cfg["OUTPUT_DIR"])}, data
-
-
-def read_data(path: str):
-    """The images and labels of --data, or None when it is empty."""
-    try:
-        return mnist_files.load_npz(path) if path else None
-    except ValueError as e:
-        raise BadInput(f"--data: {e}")
 
 
 if __name__ == "__main__":
@@ -249,23 +216,25 @@ def grid_path(folder: str, epoch: int) -> str:
     return os.path.join(folder, f"grid_epoch_{epoch:03d}.png")
 
 
-def summarize_performance(epoch: int, g_model, d_model, evaluation: dict, folder: str) -> dict:
-    """Score the generated digits, draw the grid of fixed latent points, save the models.
-
-    `g_model` is the generator to show: G's moving average when the run keeps one. D's
-    accuracy on fakes is measured on its images too. Returns the row of numbers.
-    """
+def measure(g_model, d_model, evaluation: dict) -> dict:
+    """The numbers of an evaluation: D's accuracies, and the classifier's scores of the
+    digits G makes from the fixed latent points (conditional: and if each is the one asked)."""
     fakes, _ = generate_fake_samples(g_model, evaluation["latent"])
     acc_real, acc_fake = d_accuracies(d_model, evaluation["real"], fakes)
     digits = evaluation["digits"]  # what each image was asked to be (None: unconditional)
-    row = {"epoch": epoch, "acc_real": acc_real, "acc_fake": acc_fake,
-           **digit_classifier.image_metrics(evaluation["scorer"], fakes[0] if digits is not
-                                            None else fakes, evaluation["held_features"],
-                                            digits)}
-    grid = generate_fake_samples(g_model, evaluation["grid"])[0]
-    plotting.plot_image_grid(grid_path(folder, epoch), grid[0] if digits is not None else grid,
-                             GRID_COLUMNS, f"epoch {epoch}: score {row['score']:.2f}, "
-                                           f"FD {row['fd']:.1f}")
+    return {"acc_real": acc_real, "acc_fake": acc_fake, **digit_classifier.image_metrics(
+        evaluation["scorer"], fakes if digits is None else fakes[0],
+        evaluation["held_features"], digits)}
+
+
+def summarize_performance(epoch: int, g_model, d_model, evaluation: dict, folder: str) -> dict:
+    """Measure the models, draw the grid of fixed latent points, save the models. `g_model`
+    is the generator to show: G's moving average when the run keeps one. Returns the row."""
+    row = {"epoch": epoch, **measure(g_model, d_model, evaluation)}
+    grid, _ = generate_fake_samples(g_model, evaluation["grid"])
+    plotting.plot_image_grid(grid_path(folder, epoch), grid[0] if isinstance(grid, list) else
+                             grid, GRID_COLUMNS, f"epoch {epoch}: score {row['score']:.2f}, "
+                                                 f"FD {row['fd']:.1f}")
     saving.save_model(g_model, os.path.join(folder, f"generator_epoch_{epoch:03d}.keras"))
     saving.save_discriminator(d_model,
                               os.path.join(folder, f"discriminator_epoch_{epoch:03d}.keras"))
@@ -316,19 +285,8 @@ def main(cfg: dict, data) -> dict:
         "resuming" if cfg["resume"] else "a new run"
     print(f"{out}: {what} (TensorFlow {tf.__version__}, Keras {keras.__version__}, on the "
           f"{DEVICE})", flush=True)
-    if cfg["generate"] or cfg["interpolate"]:  # loaded once, even when both are asked for
-        g_model = saved_generator.load(cfg["generator"], "--generate" if cfg["generate"] else
-                                       "--interpolate", cfg["digit"])
-        if cfg["generate"]:
-            folder = os.path.join(out, "generated")
-            names = saved_generator.generate(g_model, cfg["generate"], cfg["digit"], cfg["SEED"],
-                                             folder, os.path.basename(cfg["generator"]))
-            print(f"{len(names)} images from {cfg['generator']} in {folder}/ ({names[0]} ...)")
-        if cfg["interpolate"]:
-            path = os.path.join(out, "interpolation.gif")
-            saved_generator.interpolate(g_model, cfg["interpolate"], cfg["SEED"], path)
-            print(f"a {cfg['interpolate']}-frame walk with {cfg['generator']}: {path}")
-        return None
+    if cfg["generate"] or cfg["interpolate"]:
+        return saved_generator.write_pictures(cfg)
     x, y, x_held, y_held, source = mnist_files.load_digits(data)
     x, x_held = scale(x), scale(x_held)
     print(f"data: {source}: {len(x)} training images, {len(x_held)} held out", flush=True)
@@ -349,7 +307,7 @@ def main(cfg: dict, data) -> dict:
     # The classifier is shared by the runs under OUTPUT_DIR: trained once, about 25 s.
     scorer = digit_classifier.scorer(digit_classifier.train_classifier(
         x, y, x_held, y_held, cfg["OUTPUT_DIR"]))
-    _, held_features = digit_classifier.classify(scorer, x_held)
+    held_features = digit_classifier.classify(scorer, x_held)[1]
     real = digit_classifier.image_metrics(scorer, x[:n_eval], held_features,
                                           y[:n_eval] if n_classes else None)
     print("real training images, for reference: " + " ".join(
@@ -359,11 +317,10 @@ def main(cfg: dict, data) -> dict:
                   else x_held[:n_eval], "scorer": scorer, "held_features": held_features}
 
     steps = steps_per_epoch(cfg, len(x))
-    epoch = (f"{cfg['EPOCH_IMAGES']:,} of the {len(x):,} training images; --epoch-images 0 "
-             f"for full passes" if steps < len(x) // cfg["BATCH_SIZE"] else
-             f"a pass over the {len(x):,} training images")
-    print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: {epoch})",
-          flush=True)
+    print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
+        f"{steps * cfg['BATCH_SIZE']:,} of the {len(x):,} training images; --epoch-images 0 "
+        f"for full passes)" if steps < len(x) // cfg["BATCH_SIZE"] else
+        f"a pass over the {len(x):,} training images)"), flush=True)
     lr = keras.optimizers.schedules.CosineDecay(cfg["LEARNING_RATE"], cfg["EPOCHS"] * steps) \
         if cfg["LR_DECAY"] else cfg["LEARNING_RATE"]
     d_model = define_discriminator(cfg["D_FILTERS"], lr, cfg["BETA_1"], n_classes)
@@ -371,12 +328,12 @@ def main(cfg: dict, data) -> dict:
     gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
     # The generator we show, score and save: G's moving average, or G itself.
     g_average = averaging.average_copy(g_model) if cfg["G_AVERAGE"] else None
+    scores = ("score", "fd", "min_class_share", *(("label_accuracy",) if n_classes else ()))
     run = Run(out, d_model, g_model, gan_model, rng, cfg["EPOCHS"] * steps,
               cfg["EVAL_EVERY"] * steps,
               {"script": "gan_mnist.py", "config": run_folders.hyperparameters(cfg)},
-              show=("epoch", "acc_real", "acc_fake", "score", "fd", "min_class_share",
-                    *(("label_accuracy",) if n_classes else ())),
-              tensorboard=cfg["TENSORBOARD"], g_average=g_average)
+              show=("epoch", "acc_real", "acc_fake", *scores), tensorboard=cfg["TENSORBOARD"],
+              g_average=g_average)
     history = train(g_model, d_model, gan_model, g_average, run, cfg, (x, y), rng, evaluation)
 
     generator = save_results(out, g_average or g_model, d_model, history, [
@@ -388,17 +345,13 @@ def main(cfg: dict, data) -> dict:
          ["confident", "min_class_share", *(["label_accuracy"] if n_classes else [])], False),
     ], [grid_path(out, row["epoch"]) for row in history])
     # The final numbers come from the saved file, which proves it holds the trained generator.
-    fakes, _ = generate_fake_samples(keras.models.load_model(generator), eval_latent)
     final = {"epoch": history[-1]["epoch"], "iteration": history[-1]["iteration"],
-             **digit_classifier.image_metrics(scorer, fakes[0] if n_classes else fakes,
-                                              held_features, eval_digits),
+             **measure(keras.models.load_model(generator), d_model, evaluation),
              "train_seconds": history[-1]["train_seconds"],
              "real_reference": {k: v for k, v in real.items() if not k.startswith("class_")}}
     saving.save_json(os.path.join(out, "metrics.json"), final)
     print(f"{out}: done; from its generator.keras, on {n_eval} images: " + " ".join(
-        f"{k} {final[k]:.3g}" for k in ("score", "fd", "confident", "min_class_share",
-                                        *(("label_accuracy",) if n_classes else ()))),
-        flush=True)
+        f"{k} {final[k]:.3g}" for k in scores), flush=True)
     return final
 
 

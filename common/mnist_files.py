@@ -5,8 +5,18 @@ import os
 
 import numpy as np
 
+from common.errors import BadInput
+
 BUNDLED_SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                               "data", "mnist_5k.npz")
+
+
+def read(path: str):
+    """The (images, digits) of --data, or None when it is empty; BadInput if it is bad."""
+    try:
+        return load_npz(path) if path else None
+    except ValueError as e:
+        raise BadInput(f"--data: {e}")
 
 
 def load_npz(path: str) -> tuple:

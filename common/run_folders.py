@@ -21,6 +21,19 @@ FLAGS = [
                           "last checkpoint, or with RUN (a run's folder name, e.g. 002, or "
                           "its path)"}),
 ]
+# gan_mnist.py's flags that read a finished run's generator instead of training.
+GENERATOR_FLAGS = [
+    ("--generate", {"type": int, "default": 0, "metavar": "N",
+                    "help": "instead of training: write N images from the newest saved "
+                            "generator (of the run --run names)"}),
+    ("--digit", {"type": int, "metavar": "K",
+                 "help": "with --generate and a conditional generator: images of digit K"}),
+    ("--interpolate", {"type": int, "default": 0, "metavar": "FRAMES",
+                       "help": "instead of training: write interpolation.gif, a walk through "
+                               "the newest saved generator's latent space in FRAMES frames"}),
+    ("--run", {"metavar": "RUN", "help": "the run --generate and --interpolate read: its "
+                                         "folder name (e.g. 002) or path; default: newest"}),
+]
 FINISHED = "metrics.json"  # written last: a run that has it has finished
 
 # Settings that do not change what is computed: --resume takes them from the command line.
@@ -109,6 +122,26 @@ def flag(name: str, value) -> str:
     if isinstance(value, bool):
         return cli.flag_name(name) if value else "--no-" + cli.flag_name(name)[2:]
     return f"{cli.flag_name(name)} {value}"
+
+
+def reading_generator(cfg: dict) -> bool:
+    """Check GENERATOR_FLAGS; True when --generate or --interpolate asks to read a generator
+    (then cfg["run_dir"] and cfg["generator"] say which). Raises BadInput."""
+    cli.check("generate", cfg, cli.non_negative)
+    cli.check("digit", cfg, lambda k: None if k is None or 0 <= k <= 9 else
+              "must be a digit, 0 to 9")
+    cli.check("interpolate", cfg,
+              lambda n: None if n == 0 or n >= 2 else "must be 0 (off) or at least 2 frames")
+    if not (cfg["generate"] or cfg["interpolate"]):
+        if cfg["digit"] is not None or cfg["run"]:
+            raise BadInput(f"--{'digit' if cfg['run'] is None else 'run'} goes with --generate "
+                           f"(or --interpolate); to go on with a run: --resume RUN")
+        return False
+    if cfg["resume"]:
+        raise BadInput("--generate and --interpolate train nothing: they take no --resume")
+    cfg["run_dir"], cfg["generator"] = with_generator(
+        cfg["OUTPUT_DIR"], cfg["run"], "--generate" if cfg["generate"] else "--interpolate")
+    return True
 
 
 def with_generator(parent: str, run: Optional[str], flag_name: str) -> tuple:

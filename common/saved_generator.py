@@ -16,6 +16,22 @@ GRID_COLUMNS = 10
 WALK_COLUMNS, WALK_STOPS = 4, 4  # --interpolate: 4 x 4 digits, through 4 stops and back
 
 
+def write_pictures(cfg: dict) -> None:
+    """What --generate N [--digit K] and --interpolate FRAMES ask for, from the generator
+    run_folders.reading_generator found (cfg["generator"]), into its run folder."""
+    flag = "--generate" if cfg["generate"] else "--interpolate"
+    g_model = load(cfg["generator"], flag, cfg["digit"])  # once, even when both are asked
+    if cfg["generate"]:
+        folder = os.path.join(cfg["run_dir"], "generated")
+        names = generate(g_model, cfg["generate"], cfg["digit"], cfg["SEED"], folder,
+                         os.path.basename(cfg["generator"]))
+        print(f"{len(names)} images from {cfg['generator']} in {folder}/ ({names[0]} ...)")
+    if cfg["interpolate"]:
+        path = os.path.join(cfg["run_dir"], "interpolation.gif")
+        interpolate(g_model, cfg["interpolate"], cfg["SEED"], path)
+        print(f"a {cfg['interpolate']}-frame walk with {cfg['generator']}: {path}")
+
+
 def load(path: str, flag: str, digit=None):
     """The generator saved at `path`; a corrupt or foreign file, or --digit for an
     unconditional generator, raises BadInput."""
