@@ -111,10 +111,8 @@ def define_generator(latent_dim: int, hidden: int, n_outputs: int = 2):
 
 
 def define_gan(g_model, d_model, learning_rate, beta_1: float):
-    """The composite G -> D that trains G to make D say "real".
-
-    D is frozen here as in the tutorial, but on Keras 3 that alone is not enough: train()
-    sets D.trainable right before each update.
+    """The composite G -> D that trains G to make D say "real". D is frozen here as in the
+    tutorial; on Keras 3 that alone is not enough: train() sets D.trainable before each update.
     """
     d_model.trainable = False
     model = keras.Sequential([g_model, d_model], name="gan")
@@ -142,16 +140,12 @@ def mean_abs_error(points: np.ndarray, target: str) -> float:
 
 def measure(g_model, d_model, target: str, eval_real: np.ndarray,
             eval_latent: np.ndarray) -> tuple:
-    """The four numbers of an evaluation, and the generated points they were measured on."""
+    """The four numbers of an evaluation (ks: how evenly the points' x covers the domain),
+    and the generated points they were measured on."""
     fake, _ = generate_fake_samples(g_model, eval_latent)
     acc_real, acc_fake = d_accuracies(d_model, eval_real, fake)
-    metrics = {
-        "acc_real": acc_real,
-        "acc_fake": acc_fake,
-        "mae": mean_abs_error(fake, target),
-        "ks": ks_to_uniform(fake[:, 0], *TARGETS[target][1]),  # how evenly x covers the domain
-    }
-    return metrics, fake
+    return {"acc_real": acc_real, "acc_fake": acc_fake, "mae": mean_abs_error(fake, target),
+            "ks": ks_to_uniform(fake[:, 0], *TARGETS[target][1])}, fake
 
 
 def frame_path(out_dir: str, iteration: int) -> str:
@@ -161,11 +155,8 @@ def frame_path(out_dir: str, iteration: int) -> str:
 def summarize_performance(iteration: int, g_model, d_model, target: str,
                           eval_real: np.ndarray, eval_latent: np.ndarray, n_plot: int,
                           out_dir: str) -> dict:
-    """Measure the models and save a scatter plot of real vs generated points.
-
-    Always the same real points and latent points, so numbers and frames compare across
-    evaluations. Returns the metrics.
-    """
+    """Measure the models and save a scatter plot of real vs generated points, always of the
+    same real and latent points, so that numbers and frames compare. Returns the metrics."""
     metrics, fake = measure(g_model, d_model, target, eval_real, eval_latent)
     f, (lo, hi) = TARGETS[target]
     curve_x = np.linspace(lo, hi, 400)

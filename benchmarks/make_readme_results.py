@@ -92,7 +92,27 @@ def section_1d(docs: str, tmp: str, tiny: bool) -> list:
     return lines
 
 
-def section_mnist(docs: str, tmp: str, tiny: bool, conditional: bool) -> list:
+# gan_mnist.py --conditional's goals (README, "Choose the digit"): (number, at least?, bound).
+GOALS = [("label_accuracy", True, 0.95), ("score", True, 8.8), ("fd", False, 8.0),
+         ("min_class_share", True, 0.08)]
+
+
+def goals(final: dict, unconditional_seconds: float) -> str:
+    """One sentence: each goal of the conditional mode, the number reached, met or not."""
+    said = []
+    for key, at_least, bound in GOALS:
+        met = final[key] >= bound if at_least else final[key] <= bound
+        said.append(f"{key} {'≥' if at_least else '≤'} {bound:g}: {final[key]:.3g}, "
+                    f"{'met' if met else 'not met'}")
+    ratio = final["train_seconds"] / unconditional_seconds
+    said.append(f"training time ≤ 1.3× the unconditional run's above: {ratio:.2f}×, "
+                f"{'met' if ratio <= 1.3 else 'not met'}")
+    return "Goals of this mode: " + "; ".join(said) + "."
+
+
+def section_mnist(docs: str, tmp: str, tiny: bool, conditional: bool,
+                  unconditional_seconds: float = 0.0) -> tuple:
+    """The README lines of one gan_mnist.py run, and its training seconds."""
     name = "gan_mnist_conditional" if conditional else "gan_mnist"
     args = ["--conditional"] if conditional else []
     if tiny:
@@ -118,21 +138,23 @@ def section_mnist(docs: str, tmp: str, tiny: bool, conditional: bool) -> list:
     heads = {"score": "score (10 best)", "fd": "fd (0 best)", "confident": "confident",
              "min_class_share": "smallest digit's share", "label_accuracy": "label accuracy"}
     walk = "the digit gliding from 0 to 9" if conditional else "a walk through the latent space"
-    return [f"### {command('gan_mnist.py', args)}", "",
-            f"{seconds / 60:.1f} min wall, training {final['train_seconds'] / 60:.1f} min, on "
-            f"{data}; then `python gan_mnist.py --interpolate {INTERPOLATE_FRAMES}`.", "",
-            "| | " + " | ".join(heads[c] for c in columns) + " |",
-            "|---" * (len(columns) + 1) + "|",
-            f"| generated, epoch {final['epoch']} | " +
-            " | ".join(f"{final[c]:.3g}" for c in columns) + " |",
-            "| real images, same classifier | " +
-            " | ".join(f"{real[c]:.3g}" for c in columns) + " |", "",
-            f"Every evaluation's numbers: [{name}_history.csv](docs/results/{name}_history.csv).",
-            "", f"| the last grid | training, one frame per evaluation | {walk} |",
-            "|---|---|---|",
-            f"| ![digits](docs/results/{name}_grid.png) "
-            f"| ![progress](docs/results/{name}_progress.gif) "
-            f"| ![walk](docs/results/{name}_interpolation.gif) |", ""]
+    lines = [f"### {command('gan_mnist.py', args)}", "",
+             f"{seconds / 60:.1f} min wall, training {final['train_seconds'] / 60:.1f} min, on "
+             f"{data}; then `python gan_mnist.py --interpolate {INTERPOLATE_FRAMES}`. Every "
+             f"evaluation's numbers: [{name}_history.csv](docs/results/{name}_history.csv).", "",
+             "| | " + " | ".join(heads[c] for c in columns) + " |",
+             "|---" * (len(columns) + 1) + "|",
+             f"| generated, epoch {final['epoch']} | " +
+             " | ".join(f"{final[c]:.3g}" for c in columns) + " |",
+             "| real images, same classifier | " +
+             " | ".join(f"{real[c]:.3g}" for c in columns) + " |", "",
+             *([goals(final, unconditional_seconds), ""] if conditional else []),
+             f"| the last grid | training, one frame per evaluation | {walk} |",
+             "|---|---|---|",
+             f"| ![digits](docs/results/{name}_grid.png) "
+             f"| ![progress](docs/results/{name}_progress.gif) "
+             f"| ![walk](docs/results/{name}_interpolation.gif) |", ""]
+    return lines, final["train_seconds"]
 
 
 def markers_checked(readme_path: str) -> str:
@@ -158,8 +180,9 @@ def main():
                 f"{datetime.date.today().isoformat()}{' (tiny settings)' if args.tiny else ''}"
                 f", on {machine()}. Do not edit by hand: run the script again.", ""]
         body += section_1d(args.docs, tmp, args.tiny)
-        body += section_mnist(args.docs, tmp, args.tiny, conditional=False)
-        body += section_mnist(args.docs, tmp, args.tiny, conditional=True)
+        lines, seconds = section_mnist(args.docs, tmp, args.tiny, False)
+        body += lines
+        body += section_mnist(args.docs, tmp, args.tiny, True, seconds)[0]
     body.append(END)
     # Read now, not before the runs: the README may have been edited in the meantime.
     readme = markers_checked(args.readme)

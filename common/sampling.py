@@ -36,9 +36,12 @@ def as_the_composite_sees_it(g_model):
     The composite model trains G in training mode (BatchNorm uses the batch's statistics);
     `predict()` or a plain call would run it in inference mode (moving averages), so D would
     learn to reject fakes that G is never trained on, and G collapses. D must see the fakes
-    the composite sees. (Compiled: a direct call in training mode costs about 1 ms more.)
+    the composite sees. Compiled for G's input shapes, any batch size: a direct call in
+    training mode costs about 1 ms more, a tf.function's dispatch about 0.1 ms more.
     """
-    return tf.function(lambda latent_points: g_model(latent_points, training=True))
+    specs = [tf.TensorSpec(x.shape, x.dtype) for x in g_model.inputs]
+    draw = tf.function(lambda latent_points: g_model(latent_points, training=True))
+    return draw.get_concrete_function(specs if len(specs) > 1 else specs[0])
 
 
 def generate_fake_samples(generator, latent_points) -> tuple:
