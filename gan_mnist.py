@@ -39,7 +39,10 @@ TENSORBOARD = True                # write TensorBoard logs to the run's tensorbo
 OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder here: 001, 002 ...
 
 # Conditional models: the digit becomes a vector of this size, then a map beside the image's.
+# They learn the digits faster with a larger step size, their default unless --learning-rate
+# is given (0.002: label accuracy 0.92 against 0.88 at 0.001; docs/trials.md).
 LABEL_EMBEDDING = 50
+CONDITIONAL_LEARNING_RATE = 0.002
 GRID_COLUMNS = 10  # the image grids are 10 x 10 digits
 
 
@@ -60,6 +63,8 @@ def parse_args(argv=None) -> tuple:
                "G_AVERAGE": [cli.non_negative, cli.at_most(0.9999, "0.9999")],
                "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]},
         extra_flags=run_folders.FLAGS + run_folders.GENERATOR_FLAGS)
+    if cfg["CONDITIONAL"] and "LEARNING_RATE" not in given:
+        cfg["LEARNING_RATE"] = CONDITIONAL_LEARNING_RATE
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["EPOCHS"], "--epochs"))
     cli.check("EPOCH_IMAGES", cfg, lambda n: None if n == 0 or n >= cfg["BATCH_SIZE"] else
               f"must be 0 (all the images) or at least --batch-size ({cfg['BATCH_SIZE']})")

@@ -73,6 +73,17 @@ def test_parse_args_raises_instead_of_exiting_so_a_notebook_survives_bad_input(t
     assert not (tmp_path / "x").exists()
 
 
+def test_the_conditional_mode_has_its_own_step_size_unless_one_is_given(tmp_path):
+    import gan_mnist
+    out = ["--output-dir", str(tmp_path)]
+    assert gan_mnist.parse_args(out)[0]["LEARNING_RATE"] == gan_mnist.LEARNING_RATE
+    conditional, _ = gan_mnist.parse_args(["--conditional", *out])
+    assert conditional["LEARNING_RATE"] == gan_mnist.CONDITIONAL_LEARNING_RATE \
+        != gan_mnist.LEARNING_RATE
+    given, _ = gan_mnist.parse_args(["--conditional", "--learning-rate", "0.0005", *out])
+    assert given["LEARNING_RATE"] == 0.0005
+
+
 def test_an_output_dir_that_is_a_file_is_refused_and_the_file_kept(a_file):
     result = run_script("gan_1d.py", "--output-dir", a_file)
     assert result.returncode == 2

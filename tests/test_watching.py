@@ -2,6 +2,7 @@
 
 import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -131,6 +132,11 @@ def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_pa
     assert after.split(end)[1] == before.split(end)[1]
     section = after.split(start)[1].split(end)[0]
     assert "(tiny settings)" in section and "python gan_mnist.py --data" in section
+    # The conditional mode's goals are stated with the numbers reached, met or not.
+    goals = re.search(r"Goals of this mode: (.+)\.$", section, re.M)[1].split("; ")
+    assert [g.split(" ")[0] for g in goals] == ["label_accuracy", "score", "fd",
+                                                "min_class_share", "training"]
+    assert all(g.endswith((", met", ", not met")) for g in goals)
     for target in ("x2", "sine", "gaussian"):
         assert f"python gan_1d.py --target {target}" in section
         assert iio.imread(docs / f"gan_1d_{target}.png").ndim == 3
