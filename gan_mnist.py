@@ -38,9 +38,8 @@ SEED = 1                          # the same seed on the same machine gives the 
 TENSORBOARD = True                # write TensorBoard logs to the run's tensorboard/ folder
 OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder here: 001, 002 ...
 
-# Conditional models: the digit becomes a vector of this size, then a map beside the image's.
-# They learn the digits faster with a larger step size, their default unless --learning-rate
-# is given (0.002: label accuracy 0.92 against 0.88 at 0.001; docs/trials.md).
+# Conditional models: the digit becomes a vector of this size, then a map beside the image's;
+# their own step size (unless --learning-rate is given) learns the digits faster (docs/trials.md).
 LABEL_EMBEDDING = 50
 CONDITIONAL_LEARNING_RATE = 0.002
 GRID_COLUMNS = 10  # the image grids are 10 x 10 digits
