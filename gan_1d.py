@@ -63,9 +63,7 @@ def parse_args(argv=None) -> dict:
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
     cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))
     cfg = run_folders.prepare(cfg, given, "gan_1d.py")
-    # Last: it creates folders, which must not happen for otherwise bad input.
-    cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
-    return {**cfg, "run_dir": cfg["run_dir"] or run_folders.create(cfg["OUTPUT_DIR"])}
+    return run_folders.ready(cfg)  # last: it makes the run's folder
 
 
 if __name__ == "__main__":

@@ -76,9 +76,7 @@ def parse_args(argv=None) -> tuple:
     if data is not None:
         n_train = len(data[0]) - mnist_files.held_out_size(len(data[0]))
         cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
-    # Last: it creates folders, which must not happen for otherwise bad input.
-    cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
-    return {**cfg, "run_dir": cfg["run_dir"] or run_folders.create(cfg["OUTPUT_DIR"])}, data
+    return run_folders.ready(cfg), data  # last: it makes the run's folder
 
 
 if __name__ == "__main__":

@@ -117,6 +117,14 @@ def prepare(cfg: dict, given: set, script: str) -> dict:
             "run_dir": folder}
 
 
+def ready(cfg: dict) -> dict:
+    """The last check of a training command, then its folder: OUTPUT_DIR must be writable,
+    and a fresh run (cfg["run_dir"] None after prepare) gets the next numbered folder. Last,
+    because it creates folders, which must not happen for otherwise bad input."""
+    cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
+    return {**cfg, "run_dir": cfg["run_dir"] or create(cfg["OUTPUT_DIR"])}
+
+
 def flag(name: str, value) -> str:
     """How a user would have typed a setting: --target sine, --no-conditional."""
     if isinstance(value, bool):
