@@ -42,7 +42,8 @@ OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder her
 # their own step size (unless --learning-rate is given) learns the digits faster (docs/trials.md).
 LABEL_EMBEDDING = 50
 CONDITIONAL_LEARNING_RATE = 0.002
-GRID_COLUMNS = 10  # the image grids are 10 x 10 digits
+# The image grids are 10 x 10 digits (conditional: one column per digit); not a flag.
+GRID_COLUMNS = 10
 
 
 def parse_args(argv=None) -> tuple:

@@ -1,6 +1,7 @@
 """Flags mirror the hyperparameters block; bad input gets one line on stderr and exit 2."""
 
 import os
+import re
 
 import pytest
 
@@ -16,6 +17,17 @@ def test_every_commented_constant_of_the_block_is_a_flag():
     helps = cli.read_hyperparameter_help(os.path.join(ROOT, "gan_1d.py"))
     assert [cli.flag_name(name) for name in helps] == GAN_1D_FLAGS
     assert helps["BATCH_SIZE"].startswith("samples per update")
+
+
+@pytest.mark.parametrize("script", ["gan_1d.py", "gan_mnist.py"])
+def test_the_flags_are_the_readme_table_s_rows_no_more_no_less(script):
+    # A comment at the end of a constant's line makes it a flag; one added by mistake (an
+    # unchecked --grid-columns once) shows up here as a flag the README does not list.
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    section = readme.split(f"\n## {script}\n")[1].split("\n## ")[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    in_readme = {name for row in rows for name in re.findall(r"`([A-Z_0-9]+)`", row)}
+    assert set(cli.read_hyperparameter_help(os.path.join(ROOT, script))) == in_readme
 
 
 def test_help_documents_every_flag_with_its_default():
