@@ -42,6 +42,9 @@ OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder her
 # their own step size (unless --learning-rate is given) learns the digits faster (docs/trials.md).
 LABEL_EMBEDDING = 50
 CONDITIONAL_LEARNING_RATE = 0.002
+# ...and D's batch gets this share of BATCH_SIZE more images: real ones paired with a wrong
+# digit, to be called fake, so that D judges whether image and digit match (docs/trials.md).
+WRONG_DIGITS = 0.25
 # The image grids are 10 x 10 digits (conditional: one column per digit); not a flag.
 GRID_COLUMNS = 10
 
@@ -194,6 +197,15 @@ def generate_real_samples(dataset: tuple, n: int, rng: np.random.Generator,
     return x, np.ones((n, 1), dtype=np.float32)
 
 
+def generate_mismatched_samples(dataset: tuple, n: int, rng: np.random.Generator) -> tuple:
+    """Conditional: n real images, each paired with a digit it is not, with class label 0.
+    D learns to call these fake too; otherwise a real-looking image passes whatever digit was
+    asked, and G learns the digits slowly (the matching-aware D of Reed et al., 2016)."""
+    (images, digits), _ = generate_real_samples(dataset, n, rng, conditional=True)
+    wrong = (digits + rng.integers(1, 10, n)) % 10  # any digit but the right one
+    return [images, wrong.astype(np.int32)], np.zeros((n, 1), dtype=np.float32)
+
+
 def generate_latent_points(latent_dim: int, n: int, rng: np.random.Generator,
                            n_classes: int = 0, digits=None):
     """G's input for n images: latent points, or, conditional, [points, digits] with random
@@ -253,6 +265,7 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
     resumes, keeps the history and the checkpoint. `g_average` (or None) follows the moving
     average of G's weights. Returns the history: one row of numbers per evaluation."""
     half, latent_dim = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"]
+    n_wrong = round(WRONG_DIGITS * cfg["BATCH_SIZE"])
     n_classes, steps = 10 if cfg["CONDITIONAL"] else 0, steps_per_epoch(cfg, len(dataset[0]))
     draw_fakes = as_the_composite_sees_it(g_model)
     average = averaging.updater(g_average, g_model, cfg["G_AVERAGE"]) if g_average else None
@@ -261,6 +274,9 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
         x_real, y_real = generate_real_samples(dataset, half, rng, cfg["CONDITIONAL"])
         x_fake, y_fake = generate_fake_samples(
             draw_fakes, generate_latent_points(latent_dim, half, rng, n_classes))
+        if cfg["CONDITIONAL"]:  # ...and, to be called fake too, real images with a wrong digit
+            x_wrong, y_wrong = generate_mismatched_samples(dataset, n_wrong, rng)
+            x_fake, y_fake = concatenate(x_fake, x_wrong), np.concatenate([y_fake, y_wrong])
         d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
         d_loss = d_model.train_on_batch(concatenate(x_real, x_fake),
                                         np.concatenate([y_real, y_fake]))

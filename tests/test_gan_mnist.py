@@ -66,7 +66,8 @@ def test_freeze_discipline_in_gan_mnist_train(sample, tmp_path, conditional):
         assert_freeze_discipline(records)
         if conditional:  # D sees images and digits; the composite, latent points and digits
             images, digits = records[0][1]
-            assert images.shape == (batch_size, 28, 28, 1) and digits.shape == (batch_size,)
+            n = batch_size + round(gan_mnist.WRONG_DIGITS * batch_size)  # + wrong-digit pairs
+            assert images.shape == (n, 28, 28, 1) and digits.shape == (n,)
             assert set(digits[:batch_size // 2]) <= set(dataset[1].tolist())
             assert records[1][1][1].shape == (batch_size,)
 
@@ -89,6 +90,30 @@ def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample, tmp_path):
     shown = records[0][1]
     np.testing.assert_allclose(shown[:half], dataset[0][pick])
     np.testing.assert_allclose(shown[half:], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_conditional_d_also_learns_to_call_real_images_with_a_wrong_digit_fake(sample,
+                                                                                tmp_path):
+    d, g, gan = tiny_models(n_classes=10)
+    images, digits = gan_mnist.scale(sample[0][::50]), sample[1][::50]
+    shown, update = [], d.train_on_batch
+    d.train_on_batch = lambda x, y: shown.append((x, y)) or update(x, y)
+    train_mnist(d, g, gan, tmp_path, (images, digits), 32, np.random.default_rng(0),
+                conditional=True, iterations=1)
+    (x, asked), y = shown[0]
+    n_wrong = round(gan_mnist.WRONG_DIGITS * 32)
+    assert n_wrong > 0 and len(x) == len(asked) == len(y) == 32 + n_wrong
+
+    def true_digits(image):  # the digits of the sample's images equal to this one
+        return set(digits[(images == image).all(axis=(1, 2, 3))].tolist())
+
+    for k in range(16):  # real images with their own digits, called real
+        assert y[k] == 1 and asked[k] in true_digits(x[k])
+    for k in range(16, 32):  # generated images, called fake
+        assert y[k] == 0 and not true_digits(x[k])
+    for k in range(32, 32 + n_wrong):  # real images with a digit they are not, called fake
+        assert y[k] == 0 and true_digits(x[k]) and asked[k] not in true_digits(x[k])
+    assert len(set(asked[32:].tolist())) > 1
 
 
 def test_the_label_reaches_both_players():
