@@ -43,7 +43,8 @@ OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder her
 LABEL_EMBEDDING = 50
 CONDITIONAL_LEARNING_RATE = 0.002
 # ...and D's batch gets this share of BATCH_SIZE more images: real ones paired with a wrong
-# digit, to be called fake, so that D judges whether image and digit match (docs/trials.md).
+# digit, to be called fake, so that D judges whether image and digit match (docs/trials.md;
+# 0: the conditional tutorial's D, which learns the digits far more slowly).
 WRONG_DIGITS = 0.25
 # The image grids are 10 x 10 digits (conditional: one column per digit); not a flag.
 GRID_COLUMNS = 10
