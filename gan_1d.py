@@ -17,13 +17,18 @@ import numpy as np
 
 from common import cli, run_folders
 
-# --- Hyperparameters: every line with a comment is also a flag (BATCH_SIZE <-> --batch-size) ---
+# --- Hyperparameters: each one is also a flag (BATCH_SIZE <-> --batch-size) -----------------
 TARGET = "x2"                  # the curve to learn: x2, sine, gaussian, cubic or poly
 ITERATIONS = 5_000             # training iterations: one D update and one G update each
-BATCH_SIZE = 512               # samples per update; D's batch is half real, half fake
+BATCH_SIZE = 512               # points per update; D's batch is half real, half fake
 LATENT_DIM = 1                 # size of the generator's random input (the curve is 1D)
-D_HIDDEN = 128                 # units in the discriminator's hidden layer
-G_HIDDEN = 32                  # units in the generator's hidden layer
+PACK = 2                       # D judges packs of this many points at once (1: one by one)
+D_LAYERS = 1                   # hidden layers in the discriminator
+D_HIDDEN = 512                 # units in each of them
+G_LAYERS = 2                   # hidden layers in the generator
+G_HIDDEN = 64                  # units in each of them
+ACTIVATION = "relu"            # the hidden layers' activation: relu, leaky_relu or tanh
+G_OUTPUT = "linear"            # the generator's output activation: linear or tanh
 LEARNING_RATE = 0.002          # Adam's step size at the start, for both models
 BETA_1 = 0.5                   # Adam's momentum (0.9 is Keras' default; GANs like 0.5)
 LR_DECAY = True                # anneal the step size to zero over the run (cosine schedule)
@@ -33,6 +38,7 @@ N_PLOT = 500                   # real and generated points drawn in each scatter
 SEED = 1                       # the same seed on the same machine gives the same run
 TENSORBOARD = True             # write TensorBoard logs to the run's tensorboard/ folder
 OUTPUT_DIR = "outputs/gan_1d"  # each run writes to a new numbered folder here: 001, 002 ...
+# --- end of hyperparameters ------------------------------------------------------------------
 
 # The curves: name -> (f, domain of x). Real samples are (x, f(x)) with x uniform on the domain.
 # All share the tutorial's domain and a height of about 0.25 to 0.5, so the same
@@ -44,6 +50,10 @@ TARGETS = {
     "cubic": (lambda x: 2 * x ** 3, (-0.5, 0.5)),
     "poly": (lambda x: 0.25 * (128 * x ** 4 - 32 * x ** 2 + 1), (-0.5, 0.5)),  # two valleys
 }
+# The hidden layers' activations, each with the weight initialiser that suits it.
+ACTIVATIONS = {"relu": "he_uniform", "leaky_relu": "he_uniform", "tanh": "glorot_uniform"}
+# D's view, the background of every frame, is D's verdict on VIEW_SIZE x VIEW_SIZE points.
+VIEW_SIZE = 200
 
 
 def parse_args(argv=None) -> dict:
@@ -55,13 +65,21 @@ def parse_args(argv=None) -> dict:
         __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
         extra_flags=run_folders.FLAGS,
         rules={"TARGET": [cli.one_of(TARGETS)],
-               **{name: [cli.positive] for name in ("ITERATIONS", "LATENT_DIM", "D_HIDDEN",
-                  "G_HIDDEN", "LEARNING_RATE", "EVAL_EVERY", "N_EVAL", "N_PLOT")},
+               **{name: [cli.positive] for name in ("ITERATIONS", "LATENT_DIM", "PACK",
+                  "D_LAYERS", "D_HIDDEN", "G_LAYERS", "G_HIDDEN", "LEARNING_RATE",
+                  "EVAL_EVERY", "N_EVAL", "N_PLOT")},
+               "ACTIVATION": [cli.one_of(ACTIVATIONS)],
+               "G_OUTPUT": [cli.one_of(("linear", "tanh"))],
                "BATCH_SIZE": [cli.positive, cli.even],
                "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
                "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]})
+    cli.check("BATCH_SIZE", cfg, lambda n: None if n % (2 * cfg["PACK"]) == 0 else
+              f"must be a multiple of 2 x --pack ({2 * cfg['PACK']}): D's batch is half "
+              f"real packs, half fake packs")
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
     cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))
+    cli.check("N_EVAL", cfg, lambda n: None if n % cfg["PACK"] == 0 else
+              f"must be a multiple of --pack ({cfg['PACK']})")
     cfg = run_folders.prepare(cfg, given, "gan_1d.py")
     return run_folders.ready(cfg)  # last: it makes the run's folder
 
@@ -85,11 +103,27 @@ from common.sampling import generate_latent_points  # noqa: E402
 
 # --- The models ------------------------------------------------------------------------------
 
-def define_discriminator(hidden: int, learning_rate, beta_1: float, n_inputs: int = 2):
-    """D: a point (x, y) -> probability that it is real."""
+def hidden_layers(n_layers: int, units: int, activation: str) -> list:
+    """The body of either player: n_layers Dense layers of `units` units each."""
+    return [keras.layers.Dense(units, activation=activation,
+                               kernel_initializer=ACTIVATIONS[activation])
+            for _ in range(n_layers)]
+
+
+def define_discriminator(pack: int, n_layers: int, hidden: int, activation: str,
+                         learning_rate, beta_1: float):
+    """D: a pack of `pack` points (x, y) -> the probability that the pack is real.
+
+    Judging a few points at once (PacGAN, Lin et al. 2018, https://arxiv.org/abs/1712.04086)
+    shows D what no single point can: generated packs whose points all come from one part of
+    the curve, where real packs come from all over it. So D notices a G that traces the
+    curve well but drops part of it, and G is pushed to cover it all. PACK = 1 is the
+    tutorial's D, which judges one point at a time.
+    """
     model = keras.Sequential([
-        keras.Input(shape=(n_inputs,)),
-        keras.layers.Dense(hidden, activation="relu", kernel_initializer="he_uniform"),
+        keras.Input(shape=(pack, 2)),
+        keras.layers.Flatten(),  # the pack's points side by side: x1, y1, x2, y2, ...
+        *hidden_layers(n_layers, hidden, activation),
         keras.layers.Dense(1, activation="sigmoid"),
     ], name="discriminator")
     # No metrics=["accuracy"] as in the tutorial: it costs ~0.5 ms per update (Keras resets
@@ -99,24 +133,44 @@ def define_discriminator(hidden: int, learning_rate, beta_1: float, n_inputs: in
     return model
 
 
-def define_generator(latent_dim: int, hidden: int, n_outputs: int = 2):
-    """G: a latent point -> a point (x, y). Not compiled: it only learns inside the composite."""
+def define_generator(latent_dim: int, n_layers: int, hidden: int, activation: str,
+                     output: str):
+    """G: a latent point -> a point (x, y). Not compiled: it only learns inside the composite.
+    `output` "tanh" keeps x and y inside (-1, 1), which holds every target here (x within
+    +-0.5, y within +-0.5); a curve outside it would need its data scaled to fit."""
     return keras.Sequential([
         keras.Input(shape=(latent_dim,)),
-        keras.layers.Dense(hidden, activation="relu", kernel_initializer="he_uniform"),
-        keras.layers.Dense(n_outputs, activation="linear"),
+        *hidden_layers(n_layers, hidden, activation),
+        keras.layers.Dense(2, activation=output),
     ], name="generator")
 
 
 def define_gan(g_model, d_model, learning_rate, beta_1: float):
     """The composite G -> D that trains G to make D say "real". D is frozen here as in the
     tutorial; on Keras 3 that alone is not enough: train() sets D.trainable before each update.
+    It takes packs of latent points, shape (pack, latent_dim), like D's packs of points.
     """
     d_model.trainable = False
-    model = keras.Sequential([g_model, d_model], name="gan")
+    model = keras.Sequential([
+        keras.Input(shape=(d_model.input_shape[1], g_model.input_shape[1])),
+        keras.layers.TimeDistributed(g_model),  # G makes each point of a pack on its own
+        d_model,
+    ], name="gan")
     model.compile(loss="binary_crossentropy",
                   optimizer=keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1))
     return model
+
+
+def define_models(cfg: dict) -> tuple:
+    """D, G and the composite, as the hyperparameters say."""
+    # LR_DECAY: big steps early, smaller ones along a cosine to zero, so the players settle.
+    lr = keras.optimizers.schedules.CosineDecay(cfg["LEARNING_RATE"], cfg["ITERATIONS"]) \
+        if cfg["LR_DECAY"] else cfg["LEARNING_RATE"]
+    d_model = define_discriminator(cfg["PACK"], cfg["D_LAYERS"], cfg["D_HIDDEN"],
+                                   cfg["ACTIVATION"], lr, cfg["BETA_1"])
+    g_model = define_generator(cfg["LATENT_DIM"], cfg["G_LAYERS"], cfg["G_HIDDEN"],
+                               cfg["ACTIVATION"], cfg["G_OUTPUT"])
+    return d_model, g_model, define_gan(g_model, d_model, lr, cfg["BETA_1"])
 
 
 # --- The data --------------------------------------------------------------------------------
@@ -126,6 +180,11 @@ def generate_real_samples(target: str, n: int, rng: np.random.Generator) -> tupl
     f, (lo, hi) = TARGETS[target]
     x = rng.uniform(lo, hi, n).astype(np.float32)
     return np.stack([x, f(x)], axis=1), np.ones((n, 1), dtype=np.float32)
+
+
+def in_packs(samples: np.ndarray, pack: int) -> np.ndarray:
+    """Samples (n, ...) as n / pack packs of `pack` consecutive ones: (n / pack, pack, ...)."""
+    return samples.reshape(-1, pack, *samples.shape[1:])
 
 
 # --- The evaluation --------------------------------------------------------------------------
@@ -140,10 +199,28 @@ def measure(g_model, d_model, target: str, eval_real: np.ndarray,
             eval_latent: np.ndarray) -> tuple:
     """The four numbers of an evaluation (ks: how evenly the points' x covers the domain),
     and the generated points they were measured on."""
+    pack = d_model.input_shape[1]
     fake, _ = generate_fake_samples(g_model, eval_latent)
-    acc_real, acc_fake = d_accuracies(d_model, eval_real, fake)
+    acc_real, acc_fake = d_accuracies(d_model, in_packs(eval_real, pack), in_packs(fake, pack))
     return {"acc_real": acc_real, "acc_fake": acc_fake, "mae": mean_abs_error(fake, target),
             "ks": ks_to_uniform(fake[:, 0], *TARGETS[target][1])}, fake
+
+
+def the_curve(target: str) -> np.ndarray:
+    """400 points (x, f(x)) along the target's curve, for the plots."""
+    f, (lo, hi) = TARGETS[target]
+    x = np.linspace(lo, hi, 400)
+    return np.stack([x, f(x)], axis=1)
+
+
+def discriminator_view(d_model, target: str, company: np.ndarray) -> np.ndarray:
+    """D's verdict on every point of a frame's window: (VIEW_SIZE, VIEW_SIZE) values from 0
+    (fake) to 1 (real), in one call of D. D judges packs, so each point is judged in a pack
+    with the same PACK - 1 real points, `company` (none when PACK is 1)."""
+    points = plotting.grid_points(*plotting.scatter_limits(the_curve(target)), VIEW_SIZE)
+    packs = np.concatenate(
+        [points[:, None], np.broadcast_to(company, (len(points), *company.shape))], axis=1)
+    return np.asarray(d_model(packs, training=False)).reshape(VIEW_SIZE, VIEW_SIZE)
 
 
 def frame_path(out_dir: str, iteration: int) -> str:
@@ -153,16 +230,15 @@ def frame_path(out_dir: str, iteration: int) -> str:
 def summarize_performance(iteration: int, g_model, d_model, target: str,
                           eval_real: np.ndarray, eval_latent: np.ndarray, n_plot: int,
                           out_dir: str) -> dict:
-    """Measure the models and save a scatter plot of real vs generated points, always of the
-    same real and latent points, so that numbers and frames compare. Returns the metrics."""
+    """Measure the models and save a frame: D's view as the background, the curve, real and
+    generated points, always of the same real and latent points, so that numbers and frames
+    compare. Returns the metrics."""
     metrics, fake = measure(g_model, d_model, target, eval_real, eval_latent)
-    f, (lo, hi) = TARGETS[target]
-    curve_x = np.linspace(lo, hi, 400)
+    company = eval_real[:d_model.input_shape[1] - 1]
     plotting.plot_scatter(
-        frame_path(out_dir, iteration), eval_real[:n_plot], fake[:n_plot],
-        np.stack([curve_x, f(curve_x)], axis=1),
+        frame_path(out_dir, iteration), eval_real, fake, the_curve(target),
         f"{target}, iteration {iteration}: mean |y - f(x)| = {metrics['mae']:.4f}, "
-        f"KS = {metrics['ks']:.3f}")
+        f"KS = {metrics['ks']:.3f}", n_plot, d_view=discriminator_view(d_model, target, company))
     return metrics
 
 
@@ -173,21 +249,23 @@ def train(g_model, d_model, gan_model, run, cfg: dict, rng: np.random.Generator,
     """The tutorial's train(): alternate D's and G's updates; evaluate every EVAL_EVERY
     iterations. `run` (common/run.py) counts the iterations, resumes, keeps the history and
     the checkpoint. Returns the history: one row of numbers per evaluation."""
-    half, latent_dim = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"]
+    half, latent_dim, pack = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"], cfg["PACK"]
     draw_fakes = as_the_composite_sees_it(g_model)
     for i in run.iterations():
-        # D learns from a batch that is half real points, half generated ones...
+        # D learns from a batch of packs, half of real points, half of generated ones;
+        # y[::pack] is one label per pack. D maximises log D(real) + log(1 - D(fake))...
         x_real, y_real = generate_real_samples(cfg["TARGET"], half, rng)
         x_fake, y_fake = generate_fake_samples(draw_fakes,
                                                generate_latent_points(latent_dim, half, rng))
         d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
-        d_loss = d_model.train_on_batch(np.concatenate([x_real, x_fake]),
-                                        np.concatenate([y_real, y_fake]))
-        # ...then G learns, through the composite with D frozen, to make D say "real" (1).
+        d_loss = d_model.train_on_batch(in_packs(np.concatenate([x_real, x_fake]), pack),
+                                        np.concatenate([y_real, y_fake])[::pack])
+        # ...then G learns, through the composite with D frozen, to make D say "real" (1):
+        # G maximises log D(G(z)), the tutorial's non-saturating form.
         x_gan = generate_latent_points(latent_dim, cfg["BATCH_SIZE"], rng)
-        y_gan = np.ones((cfg["BATCH_SIZE"], 1), dtype=np.float32)
+        y_gan = np.ones((cfg["BATCH_SIZE"] // pack, 1), dtype=np.float32)
         d_model.trainable = False
-        g_loss = gan_model.train_on_batch(x_gan, y_gan)
+        g_loss = gan_model.train_on_batch(in_packs(x_gan, pack), y_gan)
         run.record(d_loss, g_loss)
         if run.evaluating(i):
             run.end_of_interval(summarize_performance(i, g_model, d_model, cfg["TARGET"],
@@ -210,12 +288,7 @@ def main(cfg: dict) -> dict:
     eval_real, _ = generate_real_samples(cfg["TARGET"], cfg["N_EVAL"], eval_rng)
     eval_latent = generate_latent_points(cfg["LATENT_DIM"], cfg["N_EVAL"], eval_rng)
 
-    # LR_DECAY: big steps early, smaller ones along a cosine to zero, so the players settle.
-    lr = keras.optimizers.schedules.CosineDecay(cfg["LEARNING_RATE"], cfg["ITERATIONS"]) \
-        if cfg["LR_DECAY"] else cfg["LEARNING_RATE"]
-    d_model = define_discriminator(cfg["D_HIDDEN"], lr, cfg["BETA_1"])
-    g_model = define_generator(cfg["LATENT_DIM"], cfg["G_HIDDEN"])
-    gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
+    d_model, g_model, gan_model = define_models(cfg)
     run = Run(out, d_model, g_model, gan_model, rng, cfg["ITERATIONS"], cfg["EVAL_EVERY"],
               {"script": "gan_1d.py", "config": run_folders.hyperparameters(cfg)},
               show=("acc_real", "acc_fake", "mae", "ks"), tensorboard=cfg["TENSORBOARD"])

@@ -19,7 +19,7 @@ import numpy as np
 
 from common import cli, mnist_files, run_folders
 
-# --- Hyperparameters: every line with a comment is also a flag (BATCH_SIZE <-> --batch-size) ---
+# --- Hyperparameters: each one is also a flag (BATCH_SIZE <-> --batch-size) -----------------
 EPOCHS = 20                       # epochs of training: EPOCH_IMAGES // BATCH_SIZE iterations each
 EPOCH_IMAGES = 4_500              # images per epoch (0: all of them, the tutorial's epoch)
 BATCH_SIZE = 64                   # images per update; D's batch is half real, half fake
@@ -37,6 +37,7 @@ DATA = ""                         # an .npz like MNIST's (x_train, y_train); emp
 SEED = 1                          # the same seed on the same machine gives the same run
 TENSORBOARD = True                # write TensorBoard logs to the run's tensorboard/ folder
 OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder here: 001, 002 ...
+# --- end of hyperparameters ------------------------------------------------------------------
 
 # Conditional models: the digit becomes a vector of this size, then a map beside the image's;
 # their own step size (unless --learning-rate is given) learns the digits faster (docs/trials.md).

@@ -1,7 +1,10 @@
 """Command-line flags built from a script's hyperparameters block, with one-line errors.
 
-A top-level line `NAME = value  # help` in a script is a hyperparameter: it gets the flag
-`--name` (lower case, `_` -> `-`), typed like its default, documented by its comment.
+Every constant `NAME = value` between a script's two fence lines, `# --- Hyperparameters`
+and `# --- end of hyperparameters`, is a hyperparameter: it gets the flag `--name` (lower
+case, `_` -> `-`), typed like its default. Where it stands decides that, not its comment:
+the comment at the end of its line (or, failing that, the comment lines right above it) is
+only its help text. Constants outside the fence are not flags.
 Nothing here imports TensorFlow, so bad input fails in milliseconds. Rules raise BadInput;
 run_main is the one place that prints the line and ends the process.
 """
@@ -18,7 +21,8 @@ from common.errors import BadInput, RunError
 # A rule takes a flag's value and returns what is wrong with it ("must be ...") or None.
 Rule = Callable[[object], Optional[str]]
 
-_BLOCK_LINE = re.compile(r"^([A-Z][A-Z0-9_]*) = .+?\s+#\s*(.+)$")
+BLOCK_START, BLOCK_END = "# --- Hyperparameters", "# --- end of hyperparameters"
+_CONSTANT = re.compile(r"^([A-Z][A-Z0-9_]*) = .+?(?:\s+#\s*(.+))?$")
 
 
 def fail(message: str, status: int) -> None:
@@ -33,9 +37,21 @@ def flag_name(name: str) -> str:
 
 
 def read_hyperparameter_help(script_path: str) -> dict:
-    """NAME -> help text, for every top-level `NAME = value  # help` line of the script."""
+    """NAME -> help text, for every constant inside the script's hyperparameters fence."""
     with open(script_path, encoding="utf-8") as f:
-        return {m[1]: m[2] for m in map(_BLOCK_LINE.match, f) if m}
+        lines = f.read().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(BLOCK_START)]
+    ends = [i for i, line in enumerate(lines) if line.startswith(BLOCK_END)]
+    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+        raise ValueError(f"{script_path}: needs one '{BLOCK_START}' line and, below it, one "
+                         f"'{BLOCK_END}' line")
+    helps, comment = {}, []
+    for line in lines[starts[0] + 1:ends[0]]:
+        match = _CONSTANT.match(line)
+        if match:
+            helps[match[1]] = match[2] or " ".join(comment)
+        comment = comment + [line.lstrip("# ")] if line.startswith("#") else []
+    return helps
 
 
 def _typed(kind: type) -> Callable[[str], object]:

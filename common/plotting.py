@@ -18,20 +18,50 @@ def save_figure(fig, path: str) -> None:
     write_atomically(path, buffer.getvalue())
 
 
-def plot_scatter(path: str, real: np.ndarray, fake: np.ndarray, curve: np.ndarray,
-                 title: str) -> None:
-    """Real points, generated points and the true curve (n, 2), on axes fixed by the curve
-    (its domain and range, plus a margin), so that the frames of a run compare."""
+def scatter_limits(curve: np.ndarray) -> tuple:
+    """The axes of a 1D frame, fixed by the curve (n, 2): its domain and range plus a margin,
+    so that every frame of a run shows the same window. Returns (x_lo, x_hi), (y_lo, y_hi)."""
     (x_lo, y_lo), (x_hi, y_hi) = curve.min(axis=0), curve.max(axis=0)
     dx, dy = 0.15 * (x_hi - x_lo), 0.25 * (y_hi - y_lo)
-    xlim, ylim = (x_lo - dx, x_hi + dx), (y_lo - dy, y_hi + dy)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    return (x_lo - dx, x_hi + dx), (y_lo - dy, y_hi + dy)
+
+
+def grid_points(xlim: tuple, ylim: tuple, size: int) -> np.ndarray:
+    """size x size points (x, y) covering the window, row by row from the bottom: shape
+    (size * size, 2), what D is asked about to draw its view."""
+    x, y = np.meshgrid(np.linspace(*xlim, size), np.linspace(*ylim, size))
+    return np.stack([x.ravel(), y.ravel()], axis=1).astype(np.float32)
+
+
+def plot_scatter(path: str, real: np.ndarray, fake: np.ndarray, curve: np.ndarray,
+                 title: str, n_plot: int, d_view: np.ndarray = None) -> None:
+    """The first n_plot real and generated points and the true curve (n, 2), on
+    scatter_limits(curve); below, how all the real and all the generated x spread over the
+    domain (what the KS distance measures).
+
+    `d_view`, D's verdicts on grid_points(...) as a (size, size) array, is drawn under the
+    points as the background, with a colour bar from fake (0) through undecided to real (1).
+    """
+    xlim, ylim = scatter_limits(curve)
+    fig, (ax, ax_x) = plt.subplots(2, 1, figsize=(7, 5.4), sharex=True, layout="constrained",
+                                   gridspec_kw={"height_ratios": [4, 1]})
+    if d_view is not None:
+        image = ax.imshow(d_view, origin="lower", extent=(*xlim, *ylim), aspect="auto",
+                          cmap="PRGn", vmin=0.0, vmax=1.0, interpolation="bilinear")
+        bar = fig.colorbar(image, ax=[ax, ax_x], ticks=[0, 0.5, 1], pad=0.02)
+        bar.ax.set_yticklabels(["fake", "undecided", "real"], fontsize=8)
+        bar.set_label("D's verdict D(x, y)", fontsize=8)
     ax.plot(curve[:, 0], curve[:, 1], color="black", linewidth=1, label="true curve")
-    ax.scatter(real[:, 0], real[:, 1], s=6, color="tab:red", alpha=0.5, label="real")
-    ax.scatter(fake[:, 0], fake[:, 1], s=6, color="tab:blue", alpha=0.5, label="generated")
-    ax.set(xlim=xlim, ylim=ylim, xlabel="x", ylabel="y", title=title)
+    ax.scatter(*real[:n_plot].T, s=6, color="tab:red", alpha=0.5, label="real")
+    ax.scatter(*fake[:n_plot].T, s=6, color="tab:blue", alpha=0.5, label="generated")
+    ax.set(xlim=xlim, ylim=ylim, ylabel="y")
+    ax.set_title(title, fontsize=9)
     ax.legend(loc="upper center", ncol=3, fontsize=8)
-    fig.tight_layout()
+    bins = np.linspace(*xlim, 41)
+    for points, color in ((real, "tab:red"), (fake, "tab:blue")):
+        ax_x.hist(points[:, 0], bins=bins, density=True, histtype="step", color=color)
+    ax_x.set(xlabel="x", yticks=[])
+    ax_x.set_ylabel("how often", fontsize=8)
     save_figure(fig, path)
 
 

@@ -114,3 +114,11 @@ def tiny_mnist_run(tmp_path_factory, tiny_digits):
 def tiny_conditional_run(tmp_path_factory, tiny_digits):
     """The same, with --conditional."""
     return mnist_run(tmp_path_factory, tiny_digits, "--conditional")
+
+
+def gan_1d_config(**changes) -> dict:
+    """gan_1d.py's hyperparameters as its block sets them, with `changes`."""
+    import gan_1d
+    from common import cli
+    names = cli.read_hyperparameter_help(gan_1d.__file__)
+    return {**{name: getattr(gan_1d, name) for name in names}, **changes}

@@ -8,15 +8,34 @@ import pytest
 from conftest import ROOT, run_script
 from common import cli
 
-GAN_1D_FLAGS = ["--target", "--iterations", "--batch-size", "--latent-dim", "--d-hidden",
-                "--g-hidden", "--learning-rate", "--beta-1", "--lr-decay", "--eval-every", "--n-eval",
-                "--n-plot", "--seed", "--tensorboard", "--output-dir"]
+GAN_1D_FLAGS = ["--target", "--iterations", "--batch-size", "--latent-dim", "--pack",
+                "--d-layers", "--d-hidden", "--g-layers", "--g-hidden", "--activation",
+                "--g-output", "--learning-rate", "--beta-1", "--lr-decay", "--eval-every",
+                "--n-eval", "--n-plot", "--seed", "--tensorboard", "--output-dir"]
 
 
-def test_every_commented_constant_of_the_block_is_a_flag():
+def test_every_constant_inside_the_fence_is_a_flag():
     helps = cli.read_hyperparameter_help(os.path.join(ROOT, "gan_1d.py"))
     assert [cli.flag_name(name) for name in helps] == GAN_1D_FLAGS
-    assert helps["BATCH_SIZE"].startswith("samples per update")
+    assert helps["BATCH_SIZE"].startswith("points per update")
+
+
+def test_where_a_constant_stands_makes_it_a_flag_not_its_comment(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text("\n".join([
+        "OUTSIDE = 1  # a comment does not make this a flag",
+        "# --- Hyperparameters ---",
+        "WITH_COMMENT = 2  # help at the end of the line",
+        "# help on the line above",
+        "COMMENT_ABOVE = 3",
+        "",
+        "NO_COMMENT = 4",
+        "# --- end of hyperparameters ---",
+        "AFTER = 5  # nor this",
+    ]))
+    assert cli.read_hyperparameter_help(str(script)) == {
+        "WITH_COMMENT": "help at the end of the line", "COMMENT_ABOVE": "help on the line above",
+        "NO_COMMENT": ""}
 
 
 @pytest.mark.parametrize("script", ["gan_1d.py", "gan_mnist.py"])
@@ -61,6 +80,17 @@ BAD_1D = [
     (["--n-eval", "100", "--n-plot", "500"], "--n-plot must be at most --n-eval (100) (got 500)"),
     (["--target", "circle"], "--target must be one of x2, sine, gaussian, cubic, poly "
                              "(got 'circle')"),
+    (["--pack", "0"], "--pack must be positive (got 0)"),
+    (["--pack", "3"], "--batch-size must be a multiple of 2 x --pack (6): D's batch is half "
+                      "real packs, half fake packs (got 512)"),
+    (["--pack", "3", "--batch-size", "516", "--n-eval", "1000"],
+     "--n-eval must be a multiple of --pack (3) (got 1000)"),
+    (["--d-layers", "0"], "--d-layers must be positive (got 0)"),
+    (["--g-layers", "-1"], "--g-layers must be positive (got -1)"),
+    (["--d-layers", "two"], "--d-layers must be an integer (got 'two')"),
+    (["--activation", "swish2"], "--activation must be one of relu, leaky_relu, tanh "
+                                 "(got 'swish2')"),
+    (["--g-output", "relu"], "--g-output must be one of linear, tanh (got 'relu')"),
     (["--seed"], "--seed expected one argument"),
     (["--frobnicate", "3"], "unrecognized arguments: --frobnicate 3"),
     (["--iter", "3"], "unrecognized arguments: --iter 3"),

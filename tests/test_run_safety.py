@@ -145,8 +145,8 @@ def test_a_conditional_gan_mnist_interrupted_and_resumed_ends_like_an_uninterrup
 
 def tiny_1d_models():
     keras.utils.set_random_seed(0)
-    d = gan_1d.define_discriminator(8, 0.002, 0.5)
-    g = gan_1d.define_generator(2, 8)
+    d = gan_1d.define_discriminator(2, 2, 8, "relu", 0.002, 0.5)
+    g = gan_1d.define_generator(2, 2, 8, "relu", "linear")
     return d, g, gan_1d.define_gan(g, d, 0.002, 0.5)
 
 
@@ -156,8 +156,8 @@ def run_loop(d, g, gan, folder, iterations, rng):
               tensorboard=False)
     eval_real, _ = gan_1d.generate_real_samples("x2", 100, np.random.default_rng(9))
     eval_latent = np.random.default_rng(9).standard_normal((100, 2)).astype(np.float32)
-    return gan_1d.train(g, d, gan, run, {"TARGET": "x2", "LATENT_DIM": 2, "BATCH_SIZE": 16,
-                                         "N_PLOT": 50}, rng, eval_real, eval_latent)
+    cfg = {"TARGET": "x2", "LATENT_DIM": 2, "PACK": 2, "BATCH_SIZE": 16, "N_PLOT": 50}
+    return gan_1d.train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
 
 
 def test_a_crash_in_the_middle_of_a_checkpoint_write_leaves_the_previous_one(tmp_path,

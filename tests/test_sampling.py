@@ -15,7 +15,8 @@ def test_latent_points_are_standard_normal_float32():
 
 
 def test_fake_samples_have_the_generators_shape_and_label_zero():
-    g = gan_1d.define_generator(latent_dim=5, hidden=15)
+    g = gan_1d.define_generator(latent_dim=5, n_layers=1, hidden=15, activation="relu",
+                                output="linear")
     z = generate_latent_points(5, 64, np.random.default_rng(0))
     x, y = generate_fake_samples(g, z)
     assert x.shape == (64, 2) and y.shape == (64, 1)

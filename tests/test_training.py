@@ -14,13 +14,16 @@ from common.run import Run
 from common.sampling import as_the_composite_sees_it, generate_latent_points
 
 LATENT_DIM = 5
-CFG_1D = {"TARGET": "x2", "LATENT_DIM": LATENT_DIM, "N_PLOT": 50}
+CFG_1D = {"TARGET": "x2", "LATENT_DIM": LATENT_DIM, "PACK": gan_1d.PACK, "N_PLOT": 50}
 
 
 def make_models(seed: int = 0):
     keras.utils.set_random_seed(seed)
-    d = gan_1d.define_discriminator(hidden=25, learning_rate=0.01, beta_1=0.9)
-    g = gan_1d.define_generator(LATENT_DIM, hidden=15)
+    # The script's own layer counts, activation and pack, small widths.
+    d = gan_1d.define_discriminator(gan_1d.PACK, gan_1d.D_LAYERS, 25, gan_1d.ACTIVATION,
+                                    learning_rate=0.01, beta_1=0.9)
+    g = gan_1d.define_generator(LATENT_DIM, gan_1d.G_LAYERS, 15, gan_1d.ACTIVATION,
+                                gan_1d.G_OUTPUT)
     gan = gan_1d.define_gan(g, d, learning_rate=0.01, beta_1=0.9)
     return d, g, gan
 
@@ -49,7 +52,8 @@ def test_in_gan_1d_train_d_learns_is_frozen_in_the_composite_and_g_learns(batch_
             train_1d(d, g, gan, tmp_path / str(batch_size), 2, batch_size, rng)
             assert len(records) == 4
             assert_freeze_discipline(records)
-            assert len(records[0][1]) == batch_size  # D's batch: half real, half fake
+            # D's batch: half real, half fake, in packs
+            assert len(records[0][1]) * gan_1d.PACK == batch_size
     messages = [str(w.message) for w in caught]
     assert not any("does not have any trainable weights" in m for m in messages), messages
 
@@ -60,6 +64,7 @@ def test_the_tutorials_freeze_order_alone_leaves_d_frozen_forever():
     d, g, gan = make_models()
     rng = np.random.default_rng(0)
     x_real, y_real = gan_1d.generate_real_samples("x2", 16, rng)
+    x_real, y_real = gan_1d.in_packs(x_real, gan_1d.PACK), y_real[::gan_1d.PACK]
     before = snapshot(d)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

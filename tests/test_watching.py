@@ -137,9 +137,12 @@ def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_pa
     assert [g.split(" ")[0] for g in goals] == ["label_accuracy", "score", "fd",
                                                 "min_class_share", "training"]
     assert all(g.endswith((", met", ", not met")) for g in goals)
-    for target in ("x2", "sine", "gaussian"):
+    for target in ("x2", "sine", "gaussian", "cubic", "poly"):
         assert f"python gan_1d.py --target {target}" in section
         assert iio.imread(docs / f"gan_1d_{target}.png").ndim == 3
+    assert iio.imread(docs / "gan_1d_poly_own.png").ndim == 3  # poly's own command
+    for picture in ("gan_1d_view.png", "gan_1d_dropping.png"):  # the README links them
+        assert iio.imread(docs / picture).ndim == 3
     for run in ("gan_mnist", "gan_mnist_conditional"):
         for name in ("grid.png", "progress.gif", "interpolation.gif", "history.csv"):
             path = f"{run}_{name}"
@@ -147,3 +150,13 @@ def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_pa
         assert iio.imread(docs / f"{run}_interpolation.gif", index=None).shape[0] == 48
     assert "python gan_mnist.py --conditional --data" in section
     assert "label accuracy" in section
+    # --only-1d rebuilds the gan_1d.py part and keeps the gan_mnist.py part to the byte.
+    mnist_part = section.split("<!-- gan_mnist.py results -->")[1]
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks",
+                                                          "make_readme_results.py"),
+                             "--tiny", "--only-1d", "--readme", str(path), "--docs", str(docs)],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    again = path.read_text(encoding="utf-8").split(start)[1].split(end)[0]
+    assert again.split("<!-- gan_mnist.py results -->")[1] == mnist_part
+    assert "python gan_1d.py --target poly" in again
