@@ -7,8 +7,11 @@ correct on Keras 3, with objective numbers instead of eyeballing.
 
 The discriminator D learns to tell real points (x, f(x)) from generated ones. The generator G
 turns random latent points into (x, y) points and learns, through the composite model G -> D
-with D frozen, to make D call them real. Every few thousand iterations we measure how far the
-generated points lie from the curve and how evenly they cover its domain.
+with D frozen, to make D call them real. Every thousand iterations we measure how far the
+generated points lie from the curve and how evenly they cover its domain, and draw D's view.
+
+The tutorial: https://machinelearningmastery.com/how-to-develop-a-generative-adversarial-
+network-for-a-1-dimensional-function-from-scratch-in-keras/ (Jason Brownlee, 2019).
 """
 
 import os
@@ -54,51 +57,6 @@ TARGETS = {
 ACTIVATIONS = {"relu": "he_uniform", "leaky_relu": "he_uniform", "tanh": "glorot_uniform"}
 # D's view, the background of every frame, is D's verdict on VIEW_SIZE x VIEW_SIZE points.
 VIEW_SIZE = 200
-
-
-def parse_args(argv=None) -> dict:
-    """The hyperparameters above, overridden by flags and checked before TensorFlow loads;
-    cfg["run_dir"] is the run's folder. With --resume, the configuration is the one saved in
-    that run's checkpoint. Raises BadInput (common/errors.py) for bad input.
-    """
-    cfg, given = cli.parse_hyperparameters(
-        __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
-        extra_flags=run_folders.FLAGS,
-        rules={"TARGET": [cli.one_of(TARGETS)],
-               **{name: [cli.positive] for name in ("ITERATIONS", "LATENT_DIM", "PACK",
-                  "D_LAYERS", "D_HIDDEN", "G_LAYERS", "G_HIDDEN", "LEARNING_RATE",
-                  "EVAL_EVERY", "N_EVAL", "N_PLOT")},
-               "ACTIVATION": [cli.one_of(ACTIVATIONS)],
-               "G_OUTPUT": [cli.one_of(("linear", "tanh"))],
-               "BATCH_SIZE": [cli.positive, cli.even],
-               "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
-               "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]})
-    cli.check("BATCH_SIZE", cfg, lambda n: None if n % (2 * cfg["PACK"]) == 0 else
-              f"must be a multiple of 2 x --pack ({2 * cfg['PACK']}): D's batch is half "
-              f"real packs, half fake packs")
-    cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
-    cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))
-    cli.check("N_EVAL", cfg, lambda n: None if n % cfg["PACK"] == 0 else
-              f"must be a multiple of --pack ({cfg['PACK']})")
-    cfg = run_folders.prepare(cfg, given, "gan_1d.py")
-    return run_folders.ready(cfg)  # last: it makes the run's folder
-
-
-if __name__ == "__main__":
-    CONFIG = cli.run_main(parse_args)  # bad flags fail here, in milliseconds, before TensorFlow
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
-with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines without a GPU
-    import keras  # noqa: E402
-    import tensorflow as tf  # noqa: E402
-    DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-
-from common import plotting, saving  # noqa: E402
-from common.metrics import d_accuracies, ks_to_uniform  # noqa: E402
-from common.results import save_results  # noqa: E402
-from common.run import Run  # noqa: E402
-from common.sampling import as_the_composite_sees_it, generate_fake_samples  # noqa: E402
-from common.sampling import generate_latent_points  # noqa: E402
 
 
 # --- The models ------------------------------------------------------------------------------
@@ -310,6 +268,54 @@ def main(cfg: dict) -> dict:
           f"mae {final['mae']:.4f} ks {final['ks']:.4f}", flush=True)
     return final
 
+
+# --- The command line ------------------------------------------------------------------------
+
+def parse_args(argv=None) -> dict:
+    """The hyperparameters above, overridden by flags and checked before TensorFlow loads;
+    cfg["run_dir"] is the run's folder. With --resume, the configuration is the one saved in
+    that run's checkpoint. Raises BadInput (common/errors.py) for bad input.
+    """
+    cfg, given = cli.parse_hyperparameters(
+        __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
+        extra_flags=run_folders.FLAGS,
+        rules={"TARGET": [cli.one_of(TARGETS)],
+               **{name: [cli.positive] for name in ("ITERATIONS", "LATENT_DIM", "PACK",
+                  "D_LAYERS", "D_HIDDEN", "G_LAYERS", "G_HIDDEN", "LEARNING_RATE",
+                  "EVAL_EVERY", "N_EVAL", "N_PLOT")},
+               "ACTIVATION": [cli.one_of(ACTIVATIONS)],
+               "G_OUTPUT": [cli.one_of(("linear", "tanh"))],
+               "BATCH_SIZE": [cli.positive, cli.even],
+               "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
+               "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]})
+    cli.check("BATCH_SIZE", cfg, lambda n: None if n % (2 * cfg["PACK"]) == 0 else
+              f"must be a multiple of 2 x --pack ({2 * cfg['PACK']}): D's batch is half "
+              f"real packs, half fake packs")
+    cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
+    cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))
+    cli.check("N_EVAL", cfg, lambda n: None if n % cfg["PACK"] == 0 else
+              f"must be a multiple of --pack ({cfg['PACK']})")
+    cfg = run_folders.prepare(cfg, given, "gan_1d.py")
+    return run_folders.ready(cfg)  # last: it makes the run's folder
+
+
+if __name__ == "__main__":
+    CONFIG = cli.run_main(parse_args)  # bad flags fail here, in milliseconds, before TensorFlow
+
+# TensorFlow loads only now, once the flags are checked; the functions above find these names
+# when they run.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
+with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines without a GPU
+    import keras  # noqa: E402
+    import tensorflow as tf  # noqa: E402
+    DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+
+from common import plotting, saving  # noqa: E402
+from common.metrics import d_accuracies, ks_to_uniform  # noqa: E402
+from common.results import save_results  # noqa: E402
+from common.run import Run  # noqa: E402
+from common.sampling import as_the_composite_sees_it, generate_fake_samples  # noqa: E402
+from common.sampling import generate_latent_points  # noqa: E402
 
 if __name__ == "__main__":
     cli.run_main(main, CONFIG)

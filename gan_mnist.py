@@ -18,6 +18,7 @@ import os
 import numpy as np
 
 from common import cli, mnist_files, run_folders
+from common.errors import BadInput
 
 # --- Hyperparameters: each one is also a flag (BATCH_SIZE <-> --batch-size) -----------------
 EPOCHS = 20                       # epochs of training: EPOCH_IMAGES // BATCH_SIZE iterations each
@@ -31,6 +32,12 @@ BETA_1 = 0.5                      # Adam's momentum, as in the DCGAN paper
 LR_DECAY = False                  # anneal the step size to zero over the run (cosine schedule)
 G_AVERAGE = 0.999                 # show, score and save a moving average of G's weights (0: off)
 CONDITIONAL = False               # give both players the digit, so you can ask G for a 7
+# With CONDITIONAL: Adam's step size, instead of LEARNING_RATE (the digits learn faster)
+CONDITIONAL_LEARNING_RATE = 0.002
+LABEL_EMBEDDING = 50              # with CONDITIONAL: the digit's vector, before its map
+# With CONDITIONAL: D's batch gets this share of BATCH_SIZE more images, real ones with a
+# wrong digit, to be called fake (0: the conditional tutorial's D, slower to learn the digits)
+WRONG_DIGITS = 0.25
 EVAL_EVERY = 4                    # evaluate, draw and save the models every this many epochs
 N_EVAL = 1_000                    # generated images scored at each evaluation
 DATA = ""                         # an .npz like MNIST's (x_train, y_train); empty: full MNIST
@@ -39,110 +46,45 @@ TENSORBOARD = True                # write TensorBoard logs to the run's tensorbo
 OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder here: 001, 002 ...
 # --- end of hyperparameters ------------------------------------------------------------------
 
-# Conditional models: the digit becomes a vector of this size, then a map beside the image's;
-# their own step size (unless --learning-rate is given) learns the digits faster (docs/trials.md).
-LABEL_EMBEDDING = 50
-CONDITIONAL_LEARNING_RATE = 0.002
-# ...and D's batch gets this share of BATCH_SIZE more images: real ones paired with a wrong
-# digit, to be called fake, so that D judges whether image and digit match (docs/trials.md;
-# 0: the conditional tutorial's D, which learns the digits far more slowly).
-WRONG_DIGITS = 0.25
-# The image grids are 10 x 10 digits (conditional: one column per digit); not a flag.
-GRID_COLUMNS = 10
-
-
-def parse_args(argv=None) -> tuple:
-    """The hyperparameters above, overridden by flags and checked before TensorFlow loads.
-
-    Returns the configuration (cfg["run_dir"]: the run's folder) and the --data images (None
-    when DATA is empty). With --resume, the configuration is the one saved in the run's
-    checkpoint. Raises BadInput (common/errors.py) for bad input.
-    """
-    cfg, given = cli.parse_hyperparameters(
-        __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
-        rules={**{name: [cli.positive] for name in ("EPOCHS", "LATENT_DIM", "D_FILTERS",
-                  "G_FILTERS", "LEARNING_RATE", "EVAL_EVERY", "N_EVAL")},
-               "EPOCH_IMAGES": [cli.non_negative],
-               "BATCH_SIZE": [cli.positive, cli.even],
-               "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
-               "G_AVERAGE": [cli.non_negative, cli.at_most(0.9999, "0.9999")],
-               "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]},
-        extra_flags=run_folders.FLAGS + run_folders.GENERATOR_FLAGS)
-    if cfg["CONDITIONAL"] and "LEARNING_RATE" not in given:
-        cfg["LEARNING_RATE"] = CONDITIONAL_LEARNING_RATE
-    cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["EPOCHS"], "--epochs"))
-    cli.check("EPOCH_IMAGES", cfg, lambda n: None if n == 0 or n >= cfg["BATCH_SIZE"] else
-              f"must be 0 (all the images) or at least --batch-size ({cfg['BATCH_SIZE']})")
-    if run_folders.reading_generator(cfg):  # --generate, --interpolate: nothing to train
-        return cfg, None
-    data = mnist_files.read(cfg["DATA"])
-    cfg = run_folders.prepare(cfg, given, "gan_mnist.py")
-    if cfg["resume"] and "DATA" not in given:
-        data = mnist_files.read(cfg["DATA"])  # the file the run was started with
-    if data is not None:
-        n_train = len(data[0]) - mnist_files.held_out_size(len(data[0]))
-        cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
-    return run_folders.ready(cfg), data  # last: it makes the run's folder
-
-
-if __name__ == "__main__":
-    CONFIG, DATA_ARRAYS = cli.run_main(parse_args)  # bad input fails here, before TensorFlow
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
-with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines without a GPU
-    import keras  # noqa: E402
-    import tensorflow as tf  # noqa: E402
-    DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-
-from common import averaging, digit_classifier, plotting, sampling  # noqa: E402
-from common import saved_generator, saving  # noqa: E402
-from common.metrics import d_accuracies  # noqa: E402
-from common.results import save_results  # noqa: E402
-from common.run import Run  # noqa: E402
-from common.sampling import as_the_composite_sees_it, concatenate  # noqa: E402
-from common.sampling import generate_fake_samples  # noqa: E402
+GRID_COLUMNS = 10  # the image grids are 10 x 10 digits (conditional: a column per digit)
 
 
 # --- The models ------------------------------------------------------------------------------
+# The tutorial's DCGAN (https://machinelearningmastery.com/how-to-develop-a-generative-
+# adversarial-network-for-an-mnist-handwritten-digits-from-scratch-in-keras/), after the DCGAN
+# paper (Radford et al., 2015, https://arxiv.org/abs/1511.06434).
 
-def label_map(n_classes: int, size: int):
-    """Conditional models: a digit -> a size x size map, learned (the conditional tutorial's)."""
-    return keras.Sequential([
-        keras.Input(shape=(), dtype="int32"),
-        keras.layers.Embedding(n_classes, LABEL_EMBEDDING),
-        keras.layers.Dense(size * size),
-        keras.layers.Reshape((size, size, 1)),
-    ], name="label_map")
-
-
-def define_discriminator(filters: int, learning_rate, beta_1: float, n_classes: int = 0):
-    """D: a 28x28 image -> probability that it is a real digit (the tutorial's CNN).
-    Conditional (n_classes > 0): an image and its digit, the digit's map a second channel."""
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 2 if n_classes else 1)),
-        keras.layers.Conv2D(filters, (5, 5), strides=(2, 2), padding="same"),
+def discriminator_layers(filters: int) -> list:
+    """D's body: two strided convolutions, 28x28 -> 14x14 -> 7x7, and a verdict."""
+    return [
+        keras.layers.Conv2D(filters, (5, 5), strides=(2, 2), padding="same"),  # 14x14
         keras.layers.LeakyReLU(negative_slope=0.2),
         keras.layers.Dropout(0.3),
-        keras.layers.Conv2D(2 * filters, (5, 5), strides=(2, 2), padding="same"),
+        keras.layers.Conv2D(2 * filters, (5, 5), strides=(2, 2), padding="same"),  # 7x7
         keras.layers.LeakyReLU(negative_slope=0.2),
         keras.layers.Dropout(0.3),
         keras.layers.Flatten(),
         keras.layers.Dense(1, activation="sigmoid"),
-    ], name="discriminator")
-    if n_classes:
-        image, digit = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
-        both = keras.layers.Concatenate()([image, label_map(n_classes, 28)(digit)])
-        model = keras.Model([image, digit], model(both), name="discriminator")
-    # No metrics=["accuracy"]: Keras would reset its variables on every train_on_batch;
-    # summarize_performance measures D's accuracy itself.
+    ]
+
+
+def compiled(model, learning_rate, beta_1: float):
+    """D or the composite, compiled as the tutorial does. No metrics=["accuracy"]: Keras would
+    reset its variables on every train_on_batch; summarize_performance measures D itself."""
     model.compile(loss="binary_crossentropy",
                   optimizer=keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1))
     return model
 
 
-def define_generator(latent_dim: int, filters: int, n_classes: int = 0):
-    """G: a latent point -> a 28x28 image with pixels in [0, 1] (the tutorial's DCGAN).
-    Conditional: a latent point and a digit, the digit's map beside the 7x7 maps."""
+def define_discriminator(filters: int, learning_rate, beta_1: float):
+    """D: a 28x28 image -> probability that it is a real digit (the tutorial's CNN)."""
+    model = keras.Sequential([keras.Input(shape=(28, 28, 1)), *discriminator_layers(filters)],
+                             name="discriminator")
+    return compiled(model, learning_rate, beta_1)
+
+
+def generator_layers(filters: int) -> tuple:
+    """G's body: a latent point -> 7x7 maps, and 7x7 maps -> a 28x28 image in [0, 1]."""
     latent_maps = [
         keras.layers.Dense(7 * 7 * filters),     # a 7x7 map of `filters` channels
         keras.layers.BatchNormalization(),
@@ -156,30 +98,86 @@ def define_generator(latent_dim: int, filters: int, n_classes: int = 0):
         keras.layers.BatchNormalization(),
         keras.layers.LeakyReLU(negative_slope=0.2),
         keras.layers.Conv2D(1, (7, 7), activation="sigmoid", padding="same")]
-    if not n_classes:
-        return keras.Sequential([keras.Input((latent_dim,)), *latent_maps, *upsample],
-                                name="generator")
+    return latent_maps, upsample
+
+
+def define_generator(latent_dim: int, filters: int):
+    """G: a latent point -> a 28x28 image with pixels in [0, 1] (the tutorial's DCGAN)."""
+    latent_maps, upsample = generator_layers(filters)
+    return keras.Sequential([keras.Input((latent_dim,)), *latent_maps, *upsample],
+                            name="generator")
+
+
+def define_gan(g_model, d_model, learning_rate, beta_1: float):
+    """The composite G -> D that trains G to make D say "real". D is frozen here as in the
+    tutorial; on Keras 3 that alone is not enough: train() sets D.trainable right before
+    each update."""
+    d_model.trainable = False
+    return compiled(keras.Sequential([g_model, d_model], name="gan"), learning_rate, beta_1)
+
+
+# The conditional GAN, as in the conditional-GAN tutorial that follows it
+# (https://machinelearningmastery.com/how-to-develop-a-conditional-generative-adversarial-
+# network-from-scratch/): both players also get the digit, through a learned map.
+
+def label_map(n_classes: int, size: int, embedding: int):
+    """A digit -> a size x size map, learned (the conditional tutorial's)."""
+    return keras.Sequential([
+        keras.Input(shape=(), dtype="int32"),
+        keras.layers.Embedding(n_classes, embedding),
+        keras.layers.Dense(size * size),
+        keras.layers.Reshape((size, size, 1)),
+    ], name="label_map")
+
+
+def define_conditional_discriminator(filters: int, embedding: int, learning_rate,
+                                     beta_1: float, n_classes: int = 10):
+    """D: an image and a digit -> probability that it is a real image of that digit. The
+    digit's 28x28 map is the image's second channel."""
+    body = keras.Sequential([keras.Input(shape=(28, 28, 2)), *discriminator_layers(filters)],
+                            name="discriminator")
+    image, digit = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
+    both = keras.layers.Concatenate()([image, label_map(n_classes, 28, embedding)(digit)])
+    return compiled(keras.Model([image, digit], body(both), name="discriminator"),
+                    learning_rate, beta_1)
+
+
+def define_conditional_generator(latent_dim: int, filters: int, embedding: int,
+                                 n_classes: int = 10):
+    """G: a latent point and a digit -> a 28x28 image of that digit. The digit's 7x7 map
+    goes beside the latent point's 7x7 maps."""
+    latent_maps, upsample = generator_layers(filters)
     latent, digit = keras.Input((latent_dim,)), keras.Input((), dtype="int32")
     maps = keras.Sequential([keras.Input((latent_dim,)), *latent_maps], name="latent_maps")
-    both = keras.layers.Concatenate()([maps(latent), label_map(n_classes, 7)(digit)])
+    both = keras.layers.Concatenate()([maps(latent), label_map(n_classes, 7, embedding)(digit)])
     image = keras.Sequential([keras.Input((7, 7, filters + 1)), *upsample], name="upsample")
     return keras.Model([latent, digit], image(both), name="generator")
 
 
-def define_gan(g_model, d_model, learning_rate, beta_1: float):
-    """The composite G -> D that trains G to make D say "real" (conditional: the same digit
-    goes to G and to D). D is frozen here as in the tutorial; on Keras 3 that alone is not
-    enough: train() sets D.trainable right before each update."""
+def define_conditional_gan(g_model, d_model, learning_rate, beta_1: float):
+    """The composite: the same digit goes to G and to the frozen D."""
     d_model.trainable = False
-    if len(g_model.inputs) == 1:
-        model = keras.Sequential([g_model, d_model], name="gan")
-    else:
-        latent, digit = keras.Input(g_model.inputs[0].shape[1:]), keras.Input((), dtype="int32")
-        model = keras.Model([latent, digit], d_model([g_model([latent, digit]), digit]),
-                            name="gan")
-    model.compile(loss="binary_crossentropy",
-                  optimizer=keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1))
-    return model
+    latent, digit = keras.Input(g_model.inputs[0].shape[1:]), keras.Input((), dtype="int32")
+    model = keras.Model([latent, digit], d_model([g_model([latent, digit]), digit]),
+                        name="gan")
+    return compiled(model, learning_rate, beta_1)
+
+
+def define_models(cfg: dict, iterations: int) -> tuple:
+    """D, G and the composite for the mode CONDITIONAL says, with its own step size."""
+    learning_rate = cfg["CONDITIONAL_LEARNING_RATE" if cfg["CONDITIONAL"] else "LEARNING_RATE"]
+    if cfg["LR_DECAY"]:  # big steps early, smaller ones along a cosine to zero
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, iterations)
+    if cfg["CONDITIONAL"]:
+        d_model = define_conditional_discriminator(cfg["D_FILTERS"], cfg["LABEL_EMBEDDING"],
+                                                   learning_rate, cfg["BETA_1"])
+        g_model = define_conditional_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"],
+                                               cfg["LABEL_EMBEDDING"])
+        return d_model, g_model, define_conditional_gan(g_model, d_model, learning_rate,
+                                                        cfg["BETA_1"])
+    d_model = define_discriminator(cfg["D_FILTERS"], learning_rate, cfg["BETA_1"])
+    g_model = define_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"])
+    return d_model, g_model, define_gan(g_model, d_model, learning_rate, cfg["BETA_1"])
 
 
 # --- The data --------------------------------------------------------------------------------
@@ -189,33 +187,40 @@ def scale(x: np.ndarray) -> np.ndarray:
     return (x.astype(np.float32) / 255.0)[..., np.newaxis]
 
 
-def generate_real_samples(dataset: tuple, n: int, rng: np.random.Generator,
-                          conditional: bool = False) -> tuple:
-    """n images (conditional: [images, their digits]) picked at random from the dataset
-    (images, digits), with class label 1 (as in the tutorial)."""
+def generate_real_samples(images: np.ndarray, n: int, rng: np.random.Generator) -> tuple:
+    """n images picked at random, with class label 1 (as in the tutorial)."""
+    return images[rng.integers(0, len(images), n)], np.ones((n, 1), dtype=np.float32)
+
+
+def generate_latent_points(latent_dim: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """G's input for n images: standard normal latent points."""
+    return sampling.generate_latent_points(latent_dim, n, rng)
+
+
+def generate_conditional_real_samples(dataset: tuple, n: int,
+                                      rng: np.random.Generator) -> tuple:
+    """Conditional: [n images, their digits] picked at random from (images, digits), label 1."""
     images, digits = dataset
     pick = rng.integers(0, len(images), n)
-    x = [images[pick], digits[pick].astype(np.int32)] if conditional else images[pick]
-    return x, np.ones((n, 1), dtype=np.float32)
+    return [images[pick], digits[pick].astype(np.int32)], np.ones((n, 1), dtype=np.float32)
 
 
 def generate_mismatched_samples(dataset: tuple, n: int, rng: np.random.Generator) -> tuple:
     """Conditional: n real images, each paired with a digit it is not, with class label 0.
     D learns to call these fake too; otherwise a real-looking image passes whatever digit was
-    asked, and G learns the digits slowly (the matching-aware D of Reed et al., 2016)."""
-    (images, digits), _ = generate_real_samples(dataset, n, rng, conditional=True)
+    asked, and G learns the digits slowly (the matching-aware D of Reed et al., 2016,
+    https://arxiv.org/abs/1605.05396)."""
+    (images, digits), _ = generate_conditional_real_samples(dataset, n, rng)
     wrong = (digits + rng.integers(1, 10, n)) % 10  # any digit but the right one
     return [images, wrong.astype(np.int32)], np.zeros((n, 1), dtype=np.float32)
 
 
-def generate_latent_points(latent_dim: int, n: int, rng: np.random.Generator,
-                           n_classes: int = 0, digits=None):
-    """G's input for n images: latent points, or, conditional, [points, digits] with random
-    digits unless given (the conditional tutorial's way)."""
+def generate_conditional_latent_points(latent_dim: int, n: int, rng: np.random.Generator,
+                                       digits=None) -> list:
+    """Conditional G's input for n images: [latent points, digits], the digits random unless
+    given (the conditional tutorial's way)."""
     points = sampling.generate_latent_points(latent_dim, n, rng)
-    if not n_classes:
-        return points
-    digits = rng.integers(0, n_classes, n) if digits is None else np.broadcast_to(digits, n)
+    digits = rng.integers(0, 10, n) if digits is None else np.broadcast_to(digits, n)
     return [points, digits.astype(np.int32)]
 
 
@@ -231,6 +236,44 @@ def steps_per_epoch(cfg: dict, n_train: int) -> int:
 
 def grid_path(folder: str, epoch: int) -> str:
     return os.path.join(folder, f"grid_epoch_{epoch:03d}.png")
+
+
+def fixed_points(cfg: dict, n: int, rng: np.random.Generator) -> tuple:
+    """The latent points every evaluation reuses, so that numbers and grids compare: G's n
+    inputs, the digits they ask for (conditional: each equally often; else None), and the
+    grid's inputs."""
+    latent_dim = cfg["LATENT_DIM"]
+    if not cfg["CONDITIONAL"]:
+        return (generate_latent_points(latent_dim, n, rng), None,
+                generate_latent_points(latent_dim, GRID_COLUMNS ** 2, rng))
+    digits = np.arange(n) % 10
+    latent = generate_conditional_latent_points(latent_dim, n, rng, digits)
+    # Ten latent points, one per row; column k asks each of them for digit k.
+    points = sampling.generate_latent_points(latent_dim, GRID_COLUMNS ** 2, rng)
+    grid = [np.repeat(points[:GRID_COLUMNS], GRID_COLUMNS, axis=0),
+            np.tile(np.arange(10, dtype=np.int32), GRID_COLUMNS)]
+    return latent, digits, grid
+
+
+def prepare_evaluation(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator) -> dict:
+    """What every evaluation reuses: the fixed points, held-out real images for D's accuracy,
+    and the scoring classifier with the held-out images' features. Prints the real images'
+    own numbers, for reference; they are under "reference"."""
+    n_eval = cfg["N_EVAL"]
+    latent, digits, grid = fixed_points(cfg, n_eval, rng)
+    real = [x_held[:n_eval], y_held[:n_eval].astype(np.int32)] if cfg["CONDITIONAL"] else \
+        x_held[:n_eval]
+    # The classifier is shared by the runs under OUTPUT_DIR: trained once, about 25 s.
+    scorer = digit_classifier.scorer(digit_classifier.train_classifier(
+        x, y, x_held, y_held, cfg["OUTPUT_DIR"]))
+    held_features = digit_classifier.classify(scorer, x_held)[1]
+    reference = digit_classifier.image_metrics(scorer, x[:n_eval], held_features,
+                                               y[:n_eval] if cfg["CONDITIONAL"] else None)
+    print("real training images, for reference: " + " ".join(
+        f"{k} {reference[k]:.3g}" for k in reference if not k.startswith("class_")), flush=True)
+    return {"latent": latent, "digits": digits, "grid": grid, "real": real, "scorer": scorer,
+            "held_features": held_features,
+            "reference": {k: v for k, v in reference.items() if not k.startswith("class_")}}
 
 
 def measure(g_model, d_model, evaluation: dict) -> dict:
@@ -249,9 +292,9 @@ def summarize_performance(epoch: int, g_model, d_model, evaluation: dict, folder
     is the generator to show: G's moving average when the run keeps one. Returns the row."""
     row = {"epoch": epoch, **measure(g_model, d_model, evaluation)}
     grid, _ = generate_fake_samples(g_model, evaluation["grid"])
-    plotting.plot_image_grid(grid_path(folder, epoch), grid[0] if isinstance(grid, list) else
-                             grid, GRID_COLUMNS, f"epoch {epoch}: score {row['score']:.2f}, "
-                                                 f"FD {row['fd']:.1f}")
+    images = grid if evaluation["digits"] is None else grid[0]  # conditional: [images, digits]
+    plotting.plot_image_grid(grid_path(folder, epoch), images, GRID_COLUMNS,
+                             f"epoch {epoch}: score {row['score']:.2f}, FD {row['fd']:.1f}")
     saving.save_model(g_model, os.path.join(folder, f"generator_epoch_{epoch:03d}.keras"))
     saving.save_discriminator(d_model,
                               os.path.join(folder, f"discriminator_epoch_{epoch:03d}.keras"))
@@ -266,24 +309,31 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
     an evaluation every EVAL_EVERY epochs. `run` (common/run.py) counts the iterations,
     resumes, keeps the history and the checkpoint. `g_average` (or None) follows the moving
     average of G's weights. Returns the history: one row of numbers per evaluation."""
-    half, latent_dim = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"]
-    n_wrong = round(WRONG_DIGITS * cfg["BATCH_SIZE"])
-    n_classes, steps = 10 if cfg["CONDITIONAL"] else 0, steps_per_epoch(cfg, len(dataset[0]))
+    half, latent_dim, conditional = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"], cfg["CONDITIONAL"]
+    n_wrong = round(cfg["WRONG_DIGITS"] * cfg["BATCH_SIZE"])
+    steps = steps_per_epoch(cfg, len(dataset[0]))
     draw_fakes = as_the_composite_sees_it(g_model)
     average = averaging.updater(g_average, g_model, cfg["G_AVERAGE"]) if g_average else None
     for i in run.iterations():
-        # D learns from a batch that is half real images, half generated ones...
-        x_real, y_real = generate_real_samples(dataset, half, rng, cfg["CONDITIONAL"])
-        x_fake, y_fake = generate_fake_samples(
-            draw_fakes, generate_latent_points(latent_dim, half, rng, n_classes))
-        if cfg["CONDITIONAL"]:  # ...and, to be called fake too, real images with a wrong digit
+        # D learns from a batch that is half real images, half generated ones; it maximises
+        # log D(x) + log(1 - D(G(z))) (labels 1 for real, 0 for fake)...
+        if not conditional:
+            x_real, y_real = generate_real_samples(dataset[0], half, rng)
+            x_fake, y_fake = generate_fake_samples(
+                draw_fakes, generate_latent_points(latent_dim, half, rng))
+        else:  # ...each image with its digit, and real images with a wrong digit, called fake
+            x_real, y_real = generate_conditional_real_samples(dataset, half, rng)
+            x_fake, y_fake = generate_fake_samples(
+                draw_fakes, generate_conditional_latent_points(latent_dim, half, rng))
             x_wrong, y_wrong = generate_mismatched_samples(dataset, n_wrong, rng)
             x_fake, y_fake = concatenate(x_fake, x_wrong), np.concatenate([y_fake, y_wrong])
         d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
         d_loss = d_model.train_on_batch(concatenate(x_real, x_fake),
                                         np.concatenate([y_real, y_fake]))
-        # ...then G learns, through the composite with D frozen, to make D say "real" (1).
-        x_gan = generate_latent_points(latent_dim, cfg["BATCH_SIZE"], rng, n_classes)
+        # ...then G learns, through the composite with D frozen, to make D say "real" (1):
+        # G maximises log D(G(z)), the non-saturating form (the DCGAN paper's, the tutorial's).
+        x_gan = (generate_conditional_latent_points if conditional else generate_latent_points)(
+            latent_dim, cfg["BATCH_SIZE"], rng)
         y_gan = np.ones((cfg["BATCH_SIZE"], 1), dtype=np.float32)
         d_model.trainable = False
         g_loss = gan_model.train_on_batch(x_gan, y_gan)
@@ -301,55 +351,24 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
 def main(cfg: dict, data) -> dict:
     """Train on the configuration, write every output file, return the final metrics (or,
     with --generate / --interpolate, write those pictures and return None)."""
-    out = cfg["run_dir"]
-    what = "reading it" if cfg["generate"] or cfg["interpolate"] else \
-        "resuming" if cfg["resume"] else "a new run"
-    print(f"{out}: {what} (TensorFlow {tf.__version__}, Keras {keras.__version__}, on the "
-          f"{DEVICE})", flush=True)
-    if cfg["generate"] or cfg["interpolate"]:
+    out, reading = cfg["run_dir"], cfg["generate"] or cfg["interpolate"]
+    print(f"{out}: {'reading it' if reading else 'resuming' if cfg['resume'] else 'a new run'} "
+          f"(TensorFlow {tf.__version__}, Keras {keras.__version__}, on the {DEVICE})",
+          flush=True)
+    if reading:
         return saved_generator.write_pictures(cfg)
-    x, y, x_held, y_held, source = mnist_files.load_digits(data)
-    x, x_held = scale(x), scale(x_held)
-    print(f"data: {source}: {len(x)} training images, {len(x_held)} held out", flush=True)
-    cli.check("BATCH_SIZE", cfg, cli.at_most(len(x), "the number of training images"))
+    x, y, x_held, y_held = read_digits(cfg, data)
     saving.save_json(os.path.join(out, "config.json"), run_folders.hyperparameters(cfg))
-
     keras.utils.set_random_seed(cfg["SEED"])  # initial weights, dropout
+    # Separate random streams: training draws never shift the fixed evaluation sets.
     train_seed, eval_seed = np.random.SeedSequence(cfg["SEED"]).spawn(2)
     rng, eval_rng = np.random.default_rng(train_seed), np.random.default_rng(eval_seed)
-    n_classes, n_eval = (10 if cfg["CONDITIONAL"] else 0), cfg["N_EVAL"]
-    eval_digits = np.arange(n_eval) % 10 if n_classes else None  # asked for equally often
-    eval_latent = generate_latent_points(cfg["LATENT_DIM"], n_eval, eval_rng, n_classes,
-                                         eval_digits)
-    grid = sampling.generate_latent_points(cfg["LATENT_DIM"], GRID_COLUMNS ** 2, eval_rng)
-    if n_classes:  # ten latent points, one per row; column k asks each of them for digit k
-        grid = [np.repeat(grid[:GRID_COLUMNS], GRID_COLUMNS, axis=0),
-                np.tile(np.arange(10, dtype=np.int32), GRID_COLUMNS)]
-    # The classifier is shared by the runs under OUTPUT_DIR: trained once, about 25 s.
-    scorer = digit_classifier.scorer(digit_classifier.train_classifier(
-        x, y, x_held, y_held, cfg["OUTPUT_DIR"]))
-    held_features = digit_classifier.classify(scorer, x_held)[1]
-    real = digit_classifier.image_metrics(scorer, x[:n_eval], held_features,
-                                          y[:n_eval] if n_classes else None)
-    print("real training images, for reference: " + " ".join(
-        f"{k} {real[k]:.3g}" for k in real if not k.startswith("class_")), flush=True)
-    evaluation = {"latent": eval_latent, "digits": eval_digits, "grid": grid,
-                  "real": [x_held[:n_eval], y_held[:n_eval].astype(np.int32)] if n_classes
-                  else x_held[:n_eval], "scorer": scorer, "held_features": held_features}
-
+    evaluation = prepare_evaluation(cfg, x, y, x_held, y_held, eval_rng)
     steps = steps_per_epoch(cfg, len(x))
-    print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
-        f"{steps * cfg['BATCH_SIZE']:,} of the {len(x):,} training images; --epoch-images 0 "
-        f"for full passes)" if steps < len(x) // cfg["BATCH_SIZE"] else
-        f"a pass over the {len(x):,} training images)"), flush=True)
-    lr = keras.optimizers.schedules.CosineDecay(cfg["LEARNING_RATE"], cfg["EPOCHS"] * steps) \
-        if cfg["LR_DECAY"] else cfg["LEARNING_RATE"]
-    d_model = define_discriminator(cfg["D_FILTERS"], lr, cfg["BETA_1"], n_classes)
-    g_model = define_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"], n_classes)
-    gan_model = define_gan(g_model, d_model, lr, cfg["BETA_1"])
+    d_model, g_model, gan_model = define_models(cfg, cfg["EPOCHS"] * steps)
     # The generator we show, score and save: G's moving average, or G itself.
     g_average = averaging.average_copy(g_model) if cfg["G_AVERAGE"] else None
-    scores = ("score", "fd", "min_class_share", *(("label_accuracy",) if n_classes else ()))
+    scores = ("score", "fd", "min_class_share", *(("label_accuracy",) * cfg["CONDITIONAL"]))
     run = Run(out, d_model, g_model, gan_model, rng, cfg["EPOCHS"] * steps,
               cfg["EVAL_EVERY"] * steps,
               {"script": "gan_mnist.py", "config": run_folders.hyperparameters(cfg)},
@@ -362,19 +381,97 @@ def main(cfg: dict, data) -> dict:
         ("discriminator accuracy", ["acc_real", "acc_fake"], False),
         ("classifier score (10 at best)", ["score"], False),
         ("Fréchet distance to held-out real images", ["fd"], True),
-        ("shares: confident, smallest class" + (", right digit" if n_classes else ""),
-         ["confident", "min_class_share", *(["label_accuracy"] if n_classes else [])], False),
+        ("shares: confident, smallest class, right digit", ["confident", "min_class_share",
+                                                            *scores[3:]], False),
     ], [grid_path(out, row["epoch"]) for row in history])
     # The final numbers come from the saved file, which proves it holds the trained generator.
     final = {"epoch": history[-1]["epoch"], "iteration": history[-1]["iteration"],
              **measure(keras.models.load_model(generator), d_model, evaluation),
              "train_seconds": history[-1]["train_seconds"],
-             "real_reference": {k: v for k, v in real.items() if not k.startswith("class_")}}
+             "real_reference": evaluation["reference"]}
     saving.save_json(os.path.join(out, "metrics.json"), final)
-    print(f"{out}: done; from its generator.keras, on {n_eval} images: " + " ".join(
+    print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} images: " + " ".join(
         f"{k} {final[k]:.3g}" for k in scores), flush=True)
     return final
 
+
+def read_digits(cfg: dict, data) -> tuple:
+    """The training and held-out images (scaled to [0, 1]) and digits; says which and how
+    many, and what an epoch is. Refuses a batch larger than the training images."""
+    x, y, x_held, y_held, source = mnist_files.load_digits(data)
+    x, x_held = scale(x), scale(x_held)
+    print(f"data: {source}: {len(x)} training images, {len(x_held)} held out", flush=True)
+    cli.check("BATCH_SIZE", cfg, cli.at_most(len(x), "the number of training images"))
+    steps = steps_per_epoch(cfg, len(x))
+    rate = cfg["CONDITIONAL_LEARNING_RATE" if cfg["CONDITIONAL"] else "LEARNING_RATE"]
+    print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
+        f"{steps * cfg['BATCH_SIZE']:,} of the {len(x):,} training images; --epoch-images 0 "
+        f"for full passes)" if steps < len(x) // cfg["BATCH_SIZE"] else
+        f"a pass over the {len(x):,} training images)") + f", step size {rate:g}", flush=True)
+    return x, y, x_held, y_held
+
+
+# --- The command line ------------------------------------------------------------------------
+
+def parse_args(argv=None) -> tuple:
+    """The hyperparameters above, overridden by flags and checked before TensorFlow loads.
+
+    Returns the configuration (cfg["run_dir"]: the run's folder) and the --data images (None
+    when DATA is empty). With --resume, the configuration is the one saved in the run's
+    checkpoint. Raises BadInput (common/errors.py) for bad input.
+    """
+    cfg, given = cli.parse_hyperparameters(
+        __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
+        rules={**{name: [cli.positive] for name in ("EPOCHS", "LATENT_DIM", "D_FILTERS",
+                  "G_FILTERS", "LEARNING_RATE", "CONDITIONAL_LEARNING_RATE", "LABEL_EMBEDDING",
+                  "EVAL_EVERY", "N_EVAL")},
+               "EPOCH_IMAGES": [cli.non_negative],
+               "WRONG_DIGITS": [cli.non_negative, cli.at_most(1.0, "1, a whole batch more")],
+               "BATCH_SIZE": [cli.positive, cli.even],
+               "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
+               "G_AVERAGE": [cli.non_negative, cli.at_most(0.9999, "0.9999")],
+               "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]},
+        extra_flags=run_folders.FLAGS + run_folders.GENERATOR_FLAGS)
+    # Each mode has its own step size: a flag for the other mode's would be silently unused.
+    if cfg["CONDITIONAL"] and "LEARNING_RATE" in given:
+        raise BadInput("--learning-rate is the step size of unconditional runs; with "
+                       "--conditional, set --conditional-learning-rate")
+    if not cfg["CONDITIONAL"] and "CONDITIONAL_LEARNING_RATE" in given:
+        raise BadInput("--conditional-learning-rate goes with --conditional; without it, set "
+                       "--learning-rate")
+    cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["EPOCHS"], "--epochs"))
+    cli.check("EPOCH_IMAGES", cfg, lambda n: None if n == 0 or n >= cfg["BATCH_SIZE"] else
+              f"must be 0 (all the images) or at least --batch-size ({cfg['BATCH_SIZE']})")
+    if run_folders.reading_generator(cfg):  # --generate, --interpolate: nothing to train
+        return cfg, None
+    data = mnist_files.read(cfg["DATA"])
+    cfg = run_folders.prepare(cfg, given, "gan_mnist.py")
+    if cfg["resume"] and "DATA" not in given:
+        data = mnist_files.read(cfg["DATA"])  # the file the run was started with
+    if data is not None:
+        n_train = len(data[0]) - mnist_files.held_out_size(len(data[0]))
+        cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
+    return run_folders.ready(cfg), data  # last: it makes the run's folder
+
+
+if __name__ == "__main__":
+    CONFIG, DATA_ARRAYS = cli.run_main(parse_args)  # bad input fails here, before TensorFlow
+
+# TensorFlow loads only now, once the flags are checked; the functions above find these names
+# when they run.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
+with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines without a GPU
+    import keras  # noqa: E402
+    import tensorflow as tf  # noqa: E402
+    DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+
+from common import averaging, digit_classifier, plotting, sampling  # noqa: E402
+from common import saved_generator, saving  # noqa: E402
+from common.metrics import d_accuracies  # noqa: E402
+from common.results import save_results  # noqa: E402
+from common.run import Run  # noqa: E402
+from common.sampling import as_the_composite_sees_it, concatenate  # noqa: E402
+from common.sampling import generate_fake_samples  # noqa: E402
 
 if __name__ == "__main__":
     cli.run_main(main, CONFIG, DATA_ARRAYS)

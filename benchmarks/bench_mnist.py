@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import gan_mnist as gm  # noqa: E402
-from common import digit_classifier, mnist_files  # noqa: E402
+from common import cli, digit_classifier, mnist_files  # noqa: E402
 from common.run import Run  # noqa: E402
 
 # (name, conditional, D filters, G filters, batch size)
@@ -37,20 +37,17 @@ def ms_per_iteration(conditional: bool, d_filters: int, g_filters: int, batch: i
     """gan_mnist.train for `iterations` (after 3 to trace), as main() runs it, with the moving
     average; ms per iteration from its history (the one evaluation at the end excluded)."""
     keras.utils.set_random_seed(0)
-    rng, n_classes = np.random.default_rng(0), 10 if conditional else 0
-    d = gm.define_discriminator(d_filters, gm.LEARNING_RATE, gm.BETA_1, n_classes)
-    g = gm.define_generator(gm.LATENT_DIM, g_filters, n_classes)
-    gan = gm.define_gan(g, d, gm.LEARNING_RATE, gm.BETA_1)
+    rng = np.random.default_rng(0)
+    names = cli.read_hyperparameter_help(gm.__file__)
+    cfg = {**{name: getattr(gm, name) for name in names}, "BATCH_SIZE": batch,
+           "CONDITIONAL": conditional, "D_FILTERS": d_filters, "G_FILTERS": g_filters}
+    d, g, gan = gm.define_models(cfg, iterations)
     g_average = keras.models.clone_model(g)
-    cfg = {"BATCH_SIZE": batch, "LATENT_DIM": gm.LATENT_DIM, "CONDITIONAL": conditional,
-           "EPOCH_IMAGES": gm.EPOCH_IMAGES, "G_AVERAGE": gm.G_AVERAGE}
     scorer = digit_classifier.scorer(digit_classifier.define_classifier())
-    digits = np.arange(100) % 10 if conditional else None
     x, y = dataset
-    evaluation = {"latent": gm.generate_latent_points(gm.LATENT_DIM, 100, rng, n_classes,
-                                                      digits), "digits": digits,
-                  "grid": gm.generate_latent_points(gm.LATENT_DIM, 100, rng, n_classes),
-                  "real": [x[:100], y[:100].astype(np.int32)] if conditional else x[:100],
+    latent, digits, grid = gm.fixed_points(cfg, 100, rng)
+    real = [x[:100], y[:100].astype(np.int32)] if conditional else x[:100]
+    evaluation = {"latent": latent, "digits": digits, "grid": grid, "real": real,
                   "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
     total = 0.0
     for n in (3, iterations):  # the first run traces; the second is timed

@@ -7,13 +7,13 @@ from common import gif, plotting, saving
 
 def save_results(folder: str, g_model, d_model, history: list, panels: list,
                  frames: list) -> str:
-    """Write generator.keras, discriminator.keras, history.csv, curves.png (one panel per
-    (title, [columns], log_scale) of `panels`) and progress.gif (the PNGs of `frames`, in
-    order). Returns the generator's path: measure the saved file, not the model in memory."""
+    """Write generator.keras, discriminator.keras, curves.png (one panel per (title,
+    [columns], log_scale) of `panels`) and progress.gif (the PNGs of `frames`, in order);
+    history.csv is already there (the Run writes it at each evaluation). Returns the
+    generator's path: measure the saved file, not the model in memory."""
     generator = os.path.join(folder, "generator.keras")
     saving.save_model(g_model, generator)
     saving.save_discriminator(d_model, os.path.join(folder, "discriminator.keras"))
-    saving.save_history_csv(os.path.join(folder, "history.csv"), history)
     plotting.plot_history(os.path.join(folder, "curves.png"), history, panels)
     gif.make_gif(frames, os.path.join(folder, "progress.gif"))
     return generator

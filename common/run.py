@@ -6,7 +6,7 @@ The script's train() talks to a Run in four places:
         ...two updates...               #   left off; Ctrl-C / SIGTERM / SIGHUP end it cleanly
         run.record(d_loss, g_loss)      # sums the losses, stops on NaN, logs, progress bar
         if run.evaluating(i):           # every eval_every iterations, and at the last
-            run.end_of_interval(row)    # history row, one short line, checkpoint
+            run.end_of_interval(row)    # history row (and history.csv), a line, checkpoint
 
 Nothing here calls back into a script: data flows from the loop to the Run to files.
 """
@@ -20,7 +20,7 @@ import time
 import keras
 import numpy as np
 
-from common import checkpoint, summaries
+from common import checkpoint, saving, summaries
 from common.errors import BadInput, Diverged, Interrupted
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, `kill`, a closed terminal
@@ -42,6 +42,7 @@ class Run:
         self.folder, self.total, self.eval_every, self.show = folder, iterations, eval_every, show
         self.rng, self.info = rng, info
         self.checkpoint_path = os.path.join(folder, checkpoint.NAME)
+        self.history_path = os.path.join(folder, "history.csv")
         self.variables = lambda: checkpoint.model_variables(d_model, g_model, gan_model,
                                                             g_average)
         self.iteration, self.history, self.saved_at = 0, [], 0
@@ -131,7 +132,9 @@ class Run:
 
     def end_of_interval(self, row: dict, picture: str = None) -> None:
         """Close the interval with an evaluation's `row` of numbers (and the path of its PNG,
-        for TensorBoard): add the history row, print one short line, save a checkpoint."""
+        for TensorBoard): add the history row, rewrite history.csv with it (atomically, so it
+        is there during a run, after Ctrl-C or a NaN stop, and a resumed run goes on with
+        it), print one short line, save a checkpoint."""
         seconds = self.last - self.started
         self.train_seconds += seconds
         row = {"iteration": self.iteration, "d_loss": self.loss_sums[0] / self.count,
@@ -139,6 +142,7 @@ class Run:
                "ms_per_iteration": 1000 * seconds / self.count,
                "train_seconds": self.train_seconds, **row}
         self.history.append(row)
+        saving.save_history_csv(self.history_path, self.history)
         if self.writer:
             summaries.log_scalars(self.writer, self.iteration, row, prefix="eval/")
             if picture:

@@ -23,12 +23,12 @@ FLAGS = [
 ]
 # gan_mnist.py's flags that read a finished run's generator instead of training.
 GENERATOR_FLAGS = [
-    ("--generate", {"type": int, "default": 0, "metavar": "N",
+    ("--generate", {"type": int, "default": None, "metavar": "N",
                     "help": "instead of training: write N images from the newest saved "
                             "generator (of the run --run names)"}),
     ("--digit", {"type": int, "metavar": "K",
                  "help": "with --generate and a conditional generator: images of digit K"}),
-    ("--interpolate", {"type": int, "default": 0, "metavar": "FRAMES",
+    ("--interpolate", {"type": int, "default": None, "metavar": "FRAMES",
                        "help": "instead of training: write interpolation.gif, a walk through "
                                "the newest saved generator's latent space in FRAMES frames"}),
     ("--run", {"metavar": "RUN", "help": "the run --generate and --interpolate read: its "
@@ -135,12 +135,14 @@ def flag(name: str, value) -> str:
 def reading_generator(cfg: dict) -> bool:
     """Check GENERATOR_FLAGS; True when --generate or --interpolate asks to read a generator
     (then cfg["run_dir"] and cfg["generator"] say which). Raises BadInput."""
-    cli.check("generate", cfg, cli.non_negative)
+    # Not given: None. Given, a count must be one: 0 is refused, not read as "not asked".
+    cli.check("generate", cfg, lambda n: None if n is None or n > 0 else
+              "must be a positive number of images")
     cli.check("digit", cfg, lambda k: None if k is None or 0 <= k <= 9 else
               "must be a digit, 0 to 9")
-    cli.check("interpolate", cfg,
-              lambda n: None if n == 0 or n >= 2 else "must be 0 (off) or at least 2 frames")
-    if not (cfg["generate"] or cfg["interpolate"]):
+    cli.check("interpolate", cfg, lambda n: None if n is None or n >= 2 else
+              "must be at least 2 frames")
+    if cfg["generate"] is None and cfg["interpolate"] is None:
         if cfg["digit"] is not None or cfg["run"]:
             raise BadInput(f"--{'digit' if cfg['run'] is None else 'run'} goes with --generate "
                            f"(or --interpolate); to go on with a run: --resume RUN")

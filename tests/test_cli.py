@@ -1,11 +1,15 @@
 """Flags mirror the hyperparameters block; bad input gets one line on stderr and exit 2."""
 
+import json
 import os
 import re
+import subprocess
+import sys
 
+import keras
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import ROOT, TINY_MNIST, run_script
 from common import cli
 
 GAN_1D_FLAGS = ["--target", "--iterations", "--batch-size", "--latent-dim", "--pack",
@@ -115,15 +119,44 @@ def test_parse_args_raises_instead_of_exiting_so_a_notebook_survives_bad_input(t
     assert not (tmp_path / "x").exists()
 
 
-def test_the_conditional_mode_has_its_own_step_size_unless_one_is_given(tmp_path):
+def test_an_edit_at_the_top_is_what_the_run_uses(tmp_path, tiny_digits):
+    """The issue a learner hit: CONDITIONAL on and LEARNING_RATE changed at the top, and the
+    run trained at another step size. Each mode's step size is its own constant now."""
+    source = open(os.path.join(ROOT, "gan_mnist.py"), encoding="utf-8").read()
+    edits = {"CONDITIONAL": "True", "LEARNING_RATE": "0.0002",
+             "CONDITIONAL_LEARNING_RATE": "0.0005", "WRONG_DIGITS": "0.5"}
+    for name, value in edits.items():
+        source, n = re.subn(rf"^{name} = \S+", f"{name} = {value}", source, flags=re.M)
+        assert n == 1, name
+    script = tmp_path / "gan_mnist.py"
+    script.write_text(source, encoding="utf-8")
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, str(script), "--data", str(tiny_digits),
+                             "--output-dir", str(out), *TINY_MNIST], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": ROOT}, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    config = json.loads((out / "001" / "config.json").read_text())
+    assert {name: config[name] for name in edits} == \
+        {"CONDITIONAL": True, "LEARNING_RATE": 0.0002, "CONDITIONAL_LEARNING_RATE": 0.0005,
+         "WRONG_DIGITS": 0.5}
+    assert "step size 0.0005" in result.stdout
+    d = keras.models.load_model(out / "001" / "discriminator.keras")
+    assert float(d.optimizer.learning_rate) == pytest.approx(0.0005)
+
+
+def test_a_step_size_flag_for_the_other_mode_is_refused_not_ignored(tmp_path):
     import gan_mnist
+    from common.errors import BadInput
     out = ["--output-dir", str(tmp_path)]
-    assert gan_mnist.parse_args(out)[0]["LEARNING_RATE"] == gan_mnist.LEARNING_RATE
-    conditional, _ = gan_mnist.parse_args(["--conditional", *out])
-    assert conditional["LEARNING_RATE"] == gan_mnist.CONDITIONAL_LEARNING_RATE \
-        != gan_mnist.LEARNING_RATE
-    given, _ = gan_mnist.parse_args(["--conditional", "--learning-rate", "0.0005", *out])
-    assert given["LEARNING_RATE"] == 0.0005
+    assert gan_mnist.parse_args(["--learning-rate", "0.0005", *out])[0]["LEARNING_RATE"] == \
+        0.0005
+    cfg = gan_mnist.parse_args(["--conditional", "--conditional-learning-rate", "0.0005", *out])
+    assert cfg[0]["CONDITIONAL_LEARNING_RATE"] == 0.0005
+    with pytest.raises(BadInput, match="with --conditional, set --conditional-learning-rate"):
+        gan_mnist.parse_args(["--conditional", "--learning-rate", "0.0005", *out])
+    with pytest.raises(BadInput, match="--conditional-learning-rate goes with --conditional"):
+        gan_mnist.parse_args(["--conditional-learning-rate", "0.0005", *out])
 
 
 def test_an_output_dir_that_is_a_file_is_refused_and_the_file_kept(a_file):

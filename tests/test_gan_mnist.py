@@ -16,12 +16,17 @@ from common.run import Run
 LATENT_DIM = 16
 
 
-def tiny_models(seed: int = 0, n_classes: int = 0):
+def tiny_models(seed: int = 0, conditional: bool = False):
     keras.utils.set_random_seed(seed)
-    d = gan_mnist.define_discriminator(4, learning_rate=0.002, beta_1=0.5, n_classes=n_classes)
-    g = gan_mnist.define_generator(LATENT_DIM, 4, n_classes=n_classes)
-    gan = gan_mnist.define_gan(g, d, learning_rate=0.002, beta_1=0.5)
-    return d, g, gan
+    if conditional:
+        embedding = gan_mnist.LABEL_EMBEDDING
+        d = gan_mnist.define_conditional_discriminator(4, embedding, learning_rate=0.002,
+                                                       beta_1=0.5)
+        g = gan_mnist.define_conditional_generator(LATENT_DIM, 4, embedding)
+        return d, g, gan_mnist.define_conditional_gan(g, d, learning_rate=0.002, beta_1=0.5)
+    d = gan_mnist.define_discriminator(4, learning_rate=0.002, beta_1=0.5)
+    g = gan_mnist.define_generator(LATENT_DIM, 4)
+    return d, g, gan_mnist.define_gan(g, d, learning_rate=0.002, beta_1=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +42,12 @@ def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=Fa
     x, y = dataset
     folder.mkdir(parents=True, exist_ok=True)
     cfg = {"BATCH_SIZE": batch_size, "LATENT_DIM": LATENT_DIM, "CONDITIONAL": conditional,
-           "EPOCH_IMAGES": 0, "G_AVERAGE": 0}
+           "EPOCH_IMAGES": 0, "G_AVERAGE": 0, "WRONG_DIGITS": gan_mnist.WRONG_DIGITS}
     scorer = digit_classifier.scorer(digit_classifier.define_classifier())
-    n_classes = 10 if conditional else 0
-    digits = np.arange(20) % 10 if conditional else None
     eval_rng = np.random.default_rng(99)  # not the training stream, as in main()
-    evaluation = {"latent": gan_mnist.generate_latent_points(LATENT_DIM, 20, eval_rng,
-                                                             n_classes, digits),
-                  "digits": digits, "real": [x[:20], y[:20].astype(np.int32)] if conditional
-                  else x[:20], "grid": gan_mnist.generate_latent_points(LATENT_DIM, 10,
-                                                                          eval_rng, n_classes),
+    latent, digits, grid = gan_mnist.fixed_points(cfg, 20, eval_rng)
+    real = [x[:20], y[:20].astype(np.int32)] if conditional else x[:20]
+    evaluation = {"latent": latent, "digits": digits, "real": real, "grid": grid,
                   "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
     run = Run(str(folder), d, g, gan, rng, iterations, iterations, {"script": "test"},
               tensorboard=False)
@@ -55,7 +56,7 @@ def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=Fa
 
 @pytest.mark.parametrize("conditional", [False, True], ids=["unconditional", "conditional"])
 def test_freeze_discipline_in_gan_mnist_train(sample, tmp_path, conditional):
-    d, g, gan = tiny_models(n_classes=10 if conditional else 0)
+    d, g, gan = tiny_models(conditional=conditional)
     rng = np.random.default_rng(0)
     dataset = gan_mnist.scale(sample[0][::50]), sample[1][::50]
     for batch_size in (16, 32):  # a batch-size change retraces the train functions
@@ -94,7 +95,7 @@ def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample, tmp_path):
 
 def test_conditional_d_also_learns_to_call_real_images_with_a_wrong_digit_fake(sample,
                                                                                 tmp_path):
-    d, g, gan = tiny_models(n_classes=10)
+    d, g, gan = tiny_models(conditional=True)
     images, digits = gan_mnist.scale(sample[0][::50]), sample[1][::50]
     shown, update = [], d.train_on_batch
     d.train_on_batch = lambda x, y: shown.append((x, y)) or update(x, y)
@@ -118,7 +119,7 @@ def test_conditional_d_also_learns_to_call_real_images_with_a_wrong_digit_fake(s
 
 def test_the_label_reaches_both_players():
     keras.utils.set_random_seed(0)
-    d, g, _ = tiny_models(n_classes=10)
+    d, g, _ = tiny_models(conditional=True)
     z = np.random.default_rng(0).standard_normal((8, LATENT_DIM)).astype(np.float32)
     threes, sevens = (np.asarray(g([z, np.full(8, k, np.int32)], training=False))
                       for k in (3, 7))
@@ -195,7 +196,10 @@ BAD_FLAGS = [
     (["--epochs", "2", "--eval-every", "3"], "--eval-every must be at most --epochs (2) (got 3)"),
     (["--beta-1", "1.5"], "--beta-1 must be at most 0.999 (0.999) (got 1.5)"),
     (["--g-filters", "many"], "--g-filters must be an integer (got 'many')"),
-    (["--generate", "-1"], "--generate must be zero or positive (got -1)"),
+    # A count given is a count: 0 is refused, not read as "not asked" (nothing trains).
+    (["--generate", "-1"], "--generate must be a positive number of images (got -1)"),
+    (["--generate", "0"], "--generate must be a positive number of images (got 0)"),
+    (["--interpolate", "0"], "--interpolate must be at least 2 frames (got 0)"),
     (["--digit", "3"], "--digit goes with --generate (or --interpolate); to go on with a run: "
                        "--resume RUN"),
     (["--epoch-images", "-5"], "--epoch-images must be zero or positive (got -5)"),

@@ -91,6 +91,10 @@ def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run
     state = checkpoint.read_state(str(parts / "002" / "checkpoint.npz"))
     assert 300 <= state["iteration"] < 900  # stopped mid-run, and said where
     assert f"interrupted after iteration {state['iteration']}" in stopped.stderr
+    # history.csv is written at every evaluation: there after Ctrl-C, as the checkpoint has it.
+    stopped_rows = history_without_timing(parts / "002")
+    assert [int(row["iteration"]) for row in stopped_rows] == \
+        [row["iteration"] for row in state["history"]] and stopped_rows
 
     # No run named: the newest unfinished one, 002 (001 has finished).
     resumed = run_script("gan_1d.py", "--resume", "--output-dir", str(parts))
@@ -245,6 +249,7 @@ def test_a_diverging_run_raises_names_the_iteration_and_keeps_the_last_good_chec
     assert stop.value.status == 1 and "iteration 11" in str(stop.value)
     state = checkpoint.read_state(str(tmp_path / "checkpoint.npz"))
     assert state["iteration"] == 10
+    assert [row["iteration"] for row in csv.DictReader(open(tmp_path / "history.csv"))] == ["10"]
     d2, g2, gan2 = tiny_1d_models()
     checkpoint.build_optimizers(d2, gan2)
     checkpoint.restore(str(tmp_path / "checkpoint.npz"), checkpoint.model_variables(d2, g2, gan2))
