@@ -44,8 +44,8 @@ OUTPUT_DIR = "outputs/gan_1d"  # each run writes to a new numbered folder here: 
 # --- end of hyperparameters ------------------------------------------------------------------
 
 # The curves: name -> (f, domain of x). Real samples are (x, f(x)) with x uniform on the domain.
-# All share the tutorial's domain and a height of about 0.25 to 0.5, so the same
-# hyperparameters and the same error bar fit them all.
+# All share the tutorial's domain and a height of about 0.25 to 0.5, so the same error bar
+# fits them all; poly's steep walls need a deeper D (README: "Why these layers").
 TARGETS = {
     "x2": (lambda x: x ** 2, (-0.5, 0.5)),                               # the tutorial's parabola
     "sine": (lambda x: 0.25 * np.sin(2 * np.pi * x), (-0.5, 0.5)),       # one full period

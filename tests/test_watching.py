@@ -154,9 +154,9 @@ def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_pa
     mnist_part = section.split("<!-- gan_mnist.py results -->")[1]
     result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks",
                                                           "make_readme_results.py"),
-                             "--tiny", "--only-1d", "--readme", str(path), "--docs", str(docs)],
-                            capture_output=True, text=True, timeout=900)
+                             "--tiny", "--only-1d", "--readme", str(readme_copy[0]), "--docs",
+                             str(docs)], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
-    again = path.read_text(encoding="utf-8").split(start)[1].split(end)[0]
+    again = readme_copy[0].read_text(encoding="utf-8").split(start)[1].split(end)[0]
     assert again.split("<!-- gan_mnist.py results -->")[1] == mnist_part
     assert "python gan_1d.py --target poly" in again
