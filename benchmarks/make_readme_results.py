@@ -27,8 +27,8 @@ MNIST_PART = "<!-- gan_mnist.py results -->"  # where --only-1d keeps the rest a
 
 # (target, extra flags): every target at the defaults (README's target table).
 RUNS_1D = [("x2", []), ("sine", []), ("gaussian", []), ("cubic", []), ("poly", []),
-           ("poly", ["--d-layers", "2", "--d-hidden", "128", "--iterations", "10000",
-                     "--eval-every", "2000"])]
+           ("poly", ["--d-layers", "2", "--d-hidden", "128", "--iterations", "15000",
+                     "--eval-every", "3000"])]
 # A run that drops part of its curve, for "D's view": the tutorial's one point at a time, with
 # two hidden layers each (docs/trials.md).
 DROPPING = ["--target", "gaussian", "--pack", "1", "--d-layers", "2", "--d-hidden", "128",
