@@ -1,5 +1,6 @@
 """Flags mirror the hyperparameters block; bad input gets one line on stderr and exit 2."""
 
+import ast
 import json
 import os
 import re
@@ -51,6 +52,27 @@ def test_the_flags_are_the_readme_table_s_rows_no_more_no_less(script):
     rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
     in_readme = {name for row in rows for name in re.findall(r"`([A-Z_0-9]+)`", row)}
     assert set(cli.read_hyperparameter_help(os.path.join(ROOT, script))) == in_readme
+
+
+@pytest.mark.parametrize("script", ["gan_1d.py", "gan_mnist.py"])
+def test_the_readme_table_gives_each_constant_s_default_as_the_script_has_it(script):
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    section = readme.split(f"\n## {script}\n")[1].split("\n## ")[0]
+    source = open(os.path.join(ROOT, script), encoding="utf-8").read()
+    words = {"on": True, "off": False, "(empty)": ""}
+    checked = 0
+    for row in (line for line in section.splitlines() if line.startswith("| `")):
+        first, _, default = [cell.strip() for cell in row.split("|")[1:4]]
+        names, values = re.findall(r"`([A-Z_0-9]+)`", first), default.split(", ")
+        if len(names) != len(values):  # "as for gan_1d.py": nothing to compare
+            continue
+        for name, text in zip(names, values):
+            value = ast.literal_eval(re.search(rf"^{name} = (.+?)(\s+#.*)?$", source, re.M)[1])
+            text = text.strip("`")
+            assert words.get(text, text) == (value if isinstance(value, (bool, str)) else
+                                             type(value)(text)) or float(text) == value, name
+            checked += 1
+    assert checked >= 15
 
 
 def test_help_documents_every_flag_with_its_default():
