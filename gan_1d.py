@@ -171,11 +171,12 @@ def the_curve(target: str) -> np.ndarray:
     return np.stack([x, f(x)], axis=1)
 
 
-def discriminator_view(d_model, target: str, company: np.ndarray) -> np.ndarray:
-    """D's verdict on every point of a frame's window: (VIEW_SIZE, VIEW_SIZE) values from 0
-    (fake) to 1 (real), in one call of D. D judges packs, so each point is judged in a pack
-    with the same PACK - 1 real points, `company` (none when PACK is 1)."""
-    points = plotting.grid_points(*plotting.scatter_limits(the_curve(target)), VIEW_SIZE)
+def discriminator_view(d_model, curve: np.ndarray, company: np.ndarray) -> np.ndarray:
+    """D's verdict on every point of the frame's window around `curve`: (VIEW_SIZE,
+    VIEW_SIZE) values from 0 (fake) to 1 (real), in one call of D. D judges packs, so each
+    point is judged in a pack with the same PACK - 1 real points, `company` (none when PACK
+    is 1)."""
+    points = plotting.grid_points(*plotting.scatter_limits(curve), VIEW_SIZE)
     packs = np.concatenate(
         [points[:, None], np.broadcast_to(company, (len(points), *company.shape))], axis=1)
     return np.asarray(d_model(packs, training=False)).reshape(VIEW_SIZE, VIEW_SIZE)
@@ -192,11 +193,11 @@ def summarize_performance(iteration: int, g_model, d_model, target: str,
     generated points, always of the same real and latent points, so that numbers and frames
     compare. Returns the metrics."""
     metrics, fake = measure(g_model, d_model, target, eval_real, eval_latent)
-    company = eval_real[:d_model.input_shape[1] - 1]
+    curve, company = the_curve(target), eval_real[:d_model.input_shape[1] - 1]
     plotting.plot_scatter(
-        frame_path(out_dir, iteration), eval_real, fake, the_curve(target),
+        frame_path(out_dir, iteration), eval_real, fake, curve,
         f"{target}, iteration {iteration}: mean |y - f(x)| = {metrics['mae']:.4f}, "
-        f"KS = {metrics['ks']:.3f}", n_plot, d_view=discriminator_view(d_model, target, company))
+        f"KS = {metrics['ks']:.3f}", n_plot, d_view=discriminator_view(d_model, curve, company))
     return metrics
 
 

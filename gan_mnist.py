@@ -163,9 +163,14 @@ def define_conditional_gan(g_model, d_model, learning_rate, beta_1: float):
     return compiled(model, learning_rate, beta_1)
 
 
+def step_size(cfg: dict) -> float:
+    """The step size of the mode CONDITIONAL says: each mode has its own."""
+    return cfg["CONDITIONAL_LEARNING_RATE" if cfg["CONDITIONAL"] else "LEARNING_RATE"]
+
+
 def define_models(cfg: dict, iterations: int) -> tuple:
     """D, G and the composite for the mode CONDITIONAL says, with its own step size."""
-    learning_rate = cfg["CONDITIONAL_LEARNING_RATE" if cfg["CONDITIONAL"] else "LEARNING_RATE"]
+    learning_rate = step_size(cfg)
     if cfg["LR_DECAY"]:  # big steps early, smaller ones along a cosine to zero
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, iterations)
     if cfg["CONDITIONAL"]:
@@ -403,11 +408,11 @@ def read_digits(cfg: dict, data) -> tuple:
     print(f"data: {source}: {len(x)} training images, {len(x_held)} held out", flush=True)
     cli.check("BATCH_SIZE", cfg, cli.at_most(len(x), "the number of training images"))
     steps = steps_per_epoch(cfg, len(x))
-    rate = cfg["CONDITIONAL_LEARNING_RATE" if cfg["CONDITIONAL"] else "LEARNING_RATE"]
     print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
         f"{steps * cfg['BATCH_SIZE']:,} of the {len(x):,} training images; --epoch-images 0 "
         f"for full passes)" if steps < len(x) // cfg["BATCH_SIZE"] else
-        f"a pass over the {len(x):,} training images)") + f", step size {rate:g}", flush=True)
+        f"a pass over the {len(x):,} training images)") + f", step size {step_size(cfg):g}",
+          flush=True)
     return x, y, x_held, y_held
 
 

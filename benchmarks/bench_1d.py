@@ -35,8 +35,7 @@ from common.sampling import generate_latent_points  # noqa: E402
 
 def default_models():
     keras.utils.set_random_seed(0)
-    names = cli.read_hyperparameter_help(gan_1d.__file__)
-    return gan_1d.define_models({name: getattr(gan_1d, name) for name in names})
+    return gan_1d.define_models(cli.hyperparameter_defaults(gan_1d))
 
 
 def loop_figures(n: int, batch: int) -> None:
@@ -86,7 +85,7 @@ def loop_figures(n: int, batch: int) -> None:
         with_view, without = [], []
         for _ in range(10):
             start = time.perf_counter()
-            view = gan_1d.discriminator_view(d, "x2", company)
+            view = gan_1d.discriminator_view(d, gan_1d.the_curve("x2"), company)
             plotting.plot_scatter(os.path.join(tmp, "a.png"), eval_real, fake,
                                   gan_1d.the_curve("x2"), "x2", 500, d_view=view)
             middle = time.perf_counter()

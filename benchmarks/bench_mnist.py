@@ -38,8 +38,7 @@ def ms_per_iteration(conditional: bool, d_filters: int, g_filters: int, batch: i
     average; ms per iteration from its history (the one evaluation at the end excluded)."""
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    names = cli.read_hyperparameter_help(gm.__file__)
-    cfg = {**{name: getattr(gm, name) for name in names}, "BATCH_SIZE": batch,
+    cfg = {**cli.hyperparameter_defaults(gm), "BATCH_SIZE": batch,
            "CONDITIONAL": conditional, "D_FILTERS": d_filters, "G_FILTERS": g_filters}
     d, g, gan = gm.define_models(cfg, iterations)
     g_average = keras.models.clone_model(g)

@@ -54,6 +54,11 @@ def read_hyperparameter_help(script_path: str) -> dict:
     return helps
 
 
+def hyperparameter_defaults(module) -> dict:
+    """NAME -> value of every hyperparameter, as the script (an imported module) sets it."""
+    return {name: getattr(module, name) for name in read_hyperparameter_help(module.__file__)}
+
+
 def _typed(kind: type) -> Callable[[str], object]:
     """An argparse type that says in plain words what it wanted."""
     article = "an" if kind is int else "a"

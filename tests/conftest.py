@@ -120,5 +120,4 @@ def gan_1d_config(**changes) -> dict:
     """gan_1d.py's hyperparameters as its block sets them, with `changes`."""
     import gan_1d
     from common import cli
-    names = cli.read_hyperparameter_help(gan_1d.__file__)
-    return {**{name: getattr(gan_1d, name) for name in names}, **changes}
+    return {**cli.hyperparameter_defaults(gan_1d), **changes}
