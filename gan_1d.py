@@ -191,14 +191,16 @@ def summarize_performance(iteration: int, g_model, d_model, target: str,
                           out_dir: str) -> dict:
     """Measure the models and save a frame: D's view as the background, the curve, real and
     generated points, always of the same real and latent points, so that numbers and frames
-    compare. Returns the metrics."""
+    compare. Returns the metrics, with d_range: how far D's verdict varies over the view (near
+    0: D says the same everywhere)."""
     metrics, fake = measure(g_model, d_model, target, eval_real, eval_latent)
     curve, company = the_curve(target), eval_real[:d_model.input_shape[1] - 1]
+    view = discriminator_view(d_model, curve, company)
     plotting.plot_scatter(
         frame_path(out_dir, iteration), eval_real, fake, curve,
         f"{target}, iteration {iteration}: mean |y - f(x)| = {metrics['mae']:.4f}, "
-        f"KS = {metrics['ks']:.3f}", n_plot, d_view=discriminator_view(d_model, curve, company))
-    return metrics
+        f"KS = {metrics['ks']:.3f}", n_plot, d_view=view)
+    return {**metrics, "d_range": float(view.max() - view.min())}
 
 
 # --- Training ---------------------------------------------------------------------------------
@@ -219,12 +221,14 @@ def train(g_model, d_model, gan_model, run, cfg: dict, rng: np.random.Generator,
         d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
         d_loss = d_model.train_on_batch(in_packs(np.concatenate([x_real, x_fake]), pack),
                                         np.concatenate([y_real, y_fake])[::pack])
+        run.check_d_learned()  # first iteration: the weights say if D learned (README)
         # ...then G learns, through the composite with D frozen, to make D say "real" (1):
         # G maximises log D(G(z)), the tutorial's non-saturating form.
         x_gan = generate_latent_points(latent_dim, cfg["BATCH_SIZE"], rng)
         y_gan = np.ones((cfg["BATCH_SIZE"] // pack, 1), dtype=np.float32)
         d_model.trainable = False
         g_loss = gan_model.train_on_batch(in_packs(x_gan, pack), y_gan)
+        run.check_only_g_learned()  # ...and if D stayed frozen here while G learned
         run.record(d_loss, g_loss)
         if run.evaluating(i):
             run.end_of_interval(summarize_performance(i, g_model, d_model, cfg["TARGET"],
@@ -250,7 +254,8 @@ def main(cfg: dict) -> dict:
     d_model, g_model, gan_model = define_models(cfg)
     run = Run(out, d_model, g_model, gan_model, rng, cfg["ITERATIONS"], cfg["EVAL_EVERY"],
               {"script": "gan_1d.py", "config": run_folders.hyperparameters(cfg)},
-              show=("acc_real", "acc_fake", "mae", "ks"), tensorboard=cfg["TENSORBOARD"])
+              show=("acc_real", "acc_fake", "mae", "ks"), tensorboard=cfg["TENSORBOARD"],
+              diagnose=diagnoses.curve_troubles)  # warnings that name a run's trouble
     history = train(g_model, d_model, gan_model, run, cfg, rng, eval_real, eval_latent)
 
     generator = save_results(out, g_model, d_model, history, [
@@ -263,7 +268,7 @@ def main(cfg: dict) -> dict:
     final, _ = measure(keras.models.load_model(generator), d_model, cfg["TARGET"], eval_real,
                        eval_latent)
     final = {"iteration": history[-1]["iteration"], **final,
-             "train_seconds": history[-1]["train_seconds"]}
+             "train_seconds": history[-1]["train_seconds"], "warnings": run.warnings}
     saving.save_json(os.path.join(out, "metrics.json"), final)
     print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} points: "
           f"mae {final['mae']:.4f} ks {final['ks']:.4f}", flush=True)
@@ -311,7 +316,7 @@ with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines 
     import tensorflow as tf  # noqa: E402
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
-from common import plotting, saving  # noqa: E402
+from common import diagnoses, plotting, saving  # noqa: E402
 from common.metrics import d_accuracies, ks_to_uniform  # noqa: E402
 from common.results import save_results  # noqa: E402
 from common.run import Run  # noqa: E402

@@ -335,6 +335,7 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
         d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
         d_loss = d_model.train_on_batch(concatenate(x_real, x_fake),
                                         np.concatenate([y_real, y_fake]))
+        run.check_d_learned()  # first iteration: the weights say if D learned (README)
         # ...then G learns, through the composite with D frozen, to make D say "real" (1):
         # G maximises log D(G(z)), the non-saturating form (the DCGAN paper's, the tutorial's).
         x_gan = (generate_conditional_latent_points if conditional else generate_latent_points)(
@@ -342,6 +343,7 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
         y_gan = np.ones((cfg["BATCH_SIZE"], 1), dtype=np.float32)
         d_model.trainable = False
         g_loss = gan_model.train_on_batch(x_gan, y_gan)
+        run.check_only_g_learned()  # ...and if D stayed frozen here while G learned
         if average:
             average(i)  # the generator we show follows G's weights, smoothed
         run.record(d_loss, g_loss)
@@ -378,7 +380,7 @@ def main(cfg: dict, data) -> dict:
               cfg["EVAL_EVERY"] * steps,
               {"script": "gan_mnist.py", "config": run_folders.hyperparameters(cfg)},
               show=("epoch", "acc_real", "acc_fake", *scores), tensorboard=cfg["TENSORBOARD"],
-              g_average=g_average)
+              g_average=g_average, diagnose=diagnoses.digit_troubles)
     history = train(g_model, d_model, gan_model, g_average, run, cfg, (x, y), rng, evaluation)
 
     generator = save_results(out, g_average or g_model, d_model, history, [
@@ -393,7 +395,7 @@ def main(cfg: dict, data) -> dict:
     final = {"epoch": history[-1]["epoch"], "iteration": history[-1]["iteration"],
              **measure(keras.models.load_model(generator), d_model, evaluation),
              "train_seconds": history[-1]["train_seconds"],
-             "real_reference": evaluation["reference"]}
+             "real_reference": evaluation["reference"], "warnings": run.warnings}
     saving.save_json(os.path.join(out, "metrics.json"), final)
     print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} images: " + " ".join(
         f"{k} {final[k]:.3g}" for k in scores), flush=True)
@@ -470,7 +472,7 @@ with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines 
     import tensorflow as tf  # noqa: E402
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
-from common import averaging, digit_classifier, plotting, sampling  # noqa: E402
+from common import averaging, diagnoses, digit_classifier, plotting, sampling  # noqa: E402
 from common import saved_generator, saving  # noqa: E402
 from common.metrics import d_accuracies  # noqa: E402
 from common.results import save_results  # noqa: E402

@@ -65,13 +65,15 @@ def classify(scorer_model, images: np.ndarray) -> tuple:
 
 def image_metrics(scorer_model, images: np.ndarray, held_features: np.ndarray,
                   digits: np.ndarray = None) -> dict:
-    """Classifier score, Fréchet distance to held-out real images, confident share, the
-    smallest class's share, each class's share and, given the digits the images were asked
-    to be, label_accuracy: the share the classifier reads as that digit."""
+    """Classifier score, Fréchet distance to held-out real images, their features' spread
+    compared with the held-out images', confident share, the smallest class's share, each
+    class's share and, given the digits the images were asked to be, label_accuracy: the
+    share the classifier reads as that digit."""
     probs, features = classify(scorer_model, images)
     shares = metrics.class_shares(probs)
     numbers = {"score": metrics.classifier_score(probs),
                "fd": metrics.frechet_distance(features, held_features),
+               "spread": metrics.spread(features, held_features),
                "confident": metrics.confident_share(probs),
                "min_class_share": float(shares.min())}
     if digits is not None:

@@ -48,6 +48,13 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * cross)
 
 
+def spread(features: np.ndarray, reference: np.ndarray) -> float:
+    """How much the features vary, as a share of how much the reference features vary (the
+    ratio of their total variances): about 1 for images as varied as real ones, near 0 when
+    the images are all alike (mode collapse), whatever their classes."""
+    return float(features.var(axis=0).sum() / reference.var(axis=0).sum())
+
+
 def class_shares(probs: np.ndarray, n_classes: int = 10) -> np.ndarray:
     """The share of images the classifier puts in each class (a mode-collapse detector)."""
     return np.bincount(probs.argmax(axis=1), minlength=n_classes) / len(probs)

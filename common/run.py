@@ -1,12 +1,16 @@
 """The bookkeeping of a training run, kept beside the loop so the loop stays the tutorial's.
 
-The script's train() talks to a Run in four places:
+The script's train() talks to a Run in six places:
 
     for i in run.iterations():          # the next iteration: from 1, or where a checkpoint
-        ...two updates...               #   left off; Ctrl-C / SIGTERM / SIGHUP end it cleanly
+        ...D's update...                #   left off; Ctrl-C / SIGTERM / SIGHUP end it cleanly
+        run.check_d_learned()           # the freeze check, on the first iteration only
+        ...the composite's update...
+        run.check_only_g_learned()      # ...its second half
         run.record(d_loss, g_loss)      # sums the losses, stops on NaN, logs, progress bar
         if run.evaluating(i):           # every eval_every iterations, and at the last
-            run.end_of_interval(row)    # history row (and history.csv), a line, checkpoint
+            run.end_of_interval(row)    # history row (and history.csv), a line, warnings
+                                        #   (diagnoses), checkpoint
 
 Nothing here calls back into a script: data flows from the loop to the Run to files.
 """
@@ -20,7 +24,7 @@ import time
 import keras
 import numpy as np
 
-from common import checkpoint, saving, summaries
+from common import checkpoint, freeze_check, saving, summaries
 from common.errors import BadInput, Diverged, Interrupted
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, `kill`, a closed terminal
@@ -34,18 +38,22 @@ class Run:
     `g_average` (G's moving average, or None) and `rng` are restored from it and the run
     goes on exactly where it stopped. `info` (the script's name and configuration) is saved
     with every checkpoint. `show` names the row's numbers that the printed line shows.
+    `diagnose` (history -> short messages, common/diagnoses.py) names a run's trouble after
+    each evaluation; its messages are printed as warnings and kept in `warnings`.
     """
 
     def __init__(self, folder: str, d_model, g_model, gan_model, rng: np.random.Generator,
                  iterations: int, eval_every: int, info: dict, show: tuple = (),
-                 tensorboard: bool = True, g_average=None):
+                 tensorboard: bool = True, g_average=None, diagnose=lambda history: []):
         self.folder, self.total, self.eval_every, self.show = folder, iterations, eval_every, show
-        self.rng, self.info = rng, info
+        self.rng, self.info, self.diagnose = rng, info, diagnose
+        self.d_model, self.g_model = d_model, g_model
+        self.d_before = self.g_before = None  # the freeze check's copies of the weights
         self.checkpoint_path = os.path.join(folder, checkpoint.NAME)
         self.history_path = os.path.join(folder, "history.csv")
         self.variables = lambda: checkpoint.model_variables(d_model, g_model, gan_model,
                                                             g_average)
-        self.iteration, self.history, self.saved_at = 0, [], 0
+        self.iteration, self.history, self.saved_at, self.warnings = 0, [], 0, []
         self.loss_sums, self.count, self.seconds = [0.0, 0.0], 0, 0.0
         if os.path.exists(self.checkpoint_path):
             self._restore(d_model, gan_model)
@@ -66,6 +74,7 @@ class Run:
                            .splitlines()[0])
         self.rng.bit_generator.state = state["rng"]
         self.iteration, self.history = state["iteration"], state["history"]
+        self.warnings = state.get("warnings", [])
         self.saved_at = self.iteration
         self.loss_sums, self.count = state["loss_sums"], state["count"]
         self.seconds = state["interval_seconds"]
@@ -80,6 +89,7 @@ class Run:
         self.progbar = keras.utils.Progbar(self.total, verbose=1 if sys.stdout.isatty() else 0,
                                            stateful_metrics=["d_loss", "g_loss"])
         self.started = self.last = time.perf_counter() - self.seconds
+        self.d_before = freeze_check.snapshot(self.d_model)  # for the freeze check
         try:
             for i in range(self.iteration + 1, self.total + 1):
                 self.iteration = i
@@ -111,6 +121,27 @@ class Run:
         if self.writer:
             self.writer.close()
 
+    def check_d_learned(self) -> None:
+        """Right after D's update, on the first iteration of this process (a fresh run's or a
+        resumed one's): raise FreezeCheckFailed unless D's weights changed. Later: nothing."""
+        if self.d_before is None:
+            return
+        if freeze_check.same(self.d_before, self.d_model):
+            freeze_check.fail("d_frozen", self.iteration)
+        self.d_before = freeze_check.snapshot(self.d_model)
+        self.g_before = freeze_check.snapshot(self.g_model)
+
+    def check_only_g_learned(self) -> None:
+        """Right after the composite's update, on the same first iteration: raise
+        FreezeCheckFailed unless D's weights stayed bit-identical and G's changed."""
+        if self.d_before is None:
+            return
+        d_before, self.d_before = self.d_before, None  # checked once: no cost afterwards
+        if not freeze_check.same(d_before, self.d_model):
+            freeze_check.fail("d_in_gan", self.iteration)
+        if freeze_check.same(self.g_before, self.g_model):
+            freeze_check.fail("g_frozen", self.iteration)
+
     def record(self, d_loss: float, g_loss: float) -> None:
         """Add one iteration's losses; raise Diverged if one is not a finite number."""
         if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
@@ -134,7 +165,8 @@ class Run:
         """Close the interval with an evaluation's `row` of numbers (and the path of its PNG,
         for TensorBoard): add the history row, rewrite history.csv with it (atomically, so it
         is there during a run, after Ctrl-C or a NaN stop, and a resumed run goes on with
-        it), print one short line, save a checkpoint."""
+        it), print one short line and a line for each trouble the diagnoses see, save a
+        checkpoint."""
         seconds = self.last - self.started
         self.train_seconds += seconds
         row = {"iteration": self.iteration, "d_loss": self.loss_sums[0] / self.count,
@@ -148,6 +180,11 @@ class Run:
             if picture:
                 summaries.log_png(self.writer, self.iteration, "samples", picture)
         print(("\n" if self.progbar.verbose == 1 else "") + self.line(row), flush=True)
+        for message in self.diagnose(self.history):  # never stops the run: only says
+            print(f"warning: {message}", flush=True)
+            self.warnings.append(f"iteration {self.iteration}: {message}")
+            if self.writer:
+                summaries.log_text(self.writer, self.iteration, "warnings", message)
         self.loss_sums, self.count = [0.0, 0.0], 0
         self._save_checkpoint()
         self.started = self.last = time.perf_counter()
@@ -166,6 +203,7 @@ class Run:
         try:
             checkpoint.save(self.checkpoint_path, self.variables(), {
                 **self.info, "iteration": self.iteration, "history": self.history,
+                "warnings": self.warnings,
                 "rng": self.rng.bit_generator.state, "loss_sums": self.loss_sums,
                 "count": self.count, "interval_seconds": self.last - self.started})
         except checkpoint.NotFinite as e:

@@ -14,6 +14,9 @@ from tensorflow.core.framework import summary_pb2
 _SCALAR = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
     data_class=summary_pb2.DATA_CLASS_SCALAR)
+_TEXT = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="text"),
+    data_class=summary_pb2.DATA_CLASS_TENSOR)
 _IMAGE = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="images"),
     data_class=summary_pb2.DATA_CLASS_BLOB_SEQUENCE)
@@ -41,3 +44,9 @@ def log_png(writer, step: int, tag: str, png_path: str) -> None:
     with writer.as_default():
         tf.summary.write(tag, tf.constant([str(width), str(height), png]), step=step,
                          metadata=_IMAGE)
+
+
+def log_text(writer, step: int, tag: str, text: str) -> None:
+    """A line of text (a run's warnings) for TensorBoard's text dashboard."""
+    with writer.as_default():
+        tf.summary.write(tag, tf.constant(text), step=step, metadata=_TEXT)
