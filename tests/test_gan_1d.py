@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ROOT, TINY_1D, gan_1d_config, run_folder, run_script
 import gan_1d
+from common import diagnoses
 from common.run import Run
 
 EVALUATIONS = [25, 50, 60]  # every 25 iterations, and the last one
@@ -32,11 +33,13 @@ def test_a_short_run_at_the_defaults_brings_the_points_onto_the_whole_curve(targ
     d, g, gan = gan_1d.define_models(cfg)
     eval_real, _ = gan_1d.generate_real_samples(target, 2000, np.random.default_rng(0))
     eval_latent = np.random.default_rng(1).standard_normal((2000, 1)).astype(np.float32)
-    run = Run(str(tmp_path), d, g, gan, rng, 2000, 2000, {"script": "test"}, tensorboard=False)
+    run = Run(str(tmp_path), d, g, gan, rng, 2000, 500, {"script": "test"}, tensorboard=False,
+              diagnose=diagnoses.curve_troubles)
     gan_1d.train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
     after, _ = gan_1d.measure(g, d, target, eval_real, eval_latent)
     mae_bound, ks_bound = SHORT_RUN_BOUNDS[target]
     assert after["mae"] < mae_bound and after["ks"] < ks_bound, after
+    assert run.warnings == []  # a healthy run: no diagnosis fires
 
 
 def test_each_knob_reaches_the_models(tmp_path):

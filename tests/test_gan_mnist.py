@@ -16,17 +16,18 @@ from common.run import Run
 LATENT_DIM = 16
 
 
-def tiny_models(seed: int = 0, conditional: bool = False):
+def tiny_models(seed: int = 0, conditional: bool = False, script=gan_mnist):
+    """Tiny D, G and composite, defined by `script` (gan_mnist, or an edited copy of it)."""
     keras.utils.set_random_seed(seed)
     if conditional:
-        embedding = gan_mnist.LABEL_EMBEDDING
-        d = gan_mnist.define_conditional_discriminator(4, embedding, learning_rate=0.002,
-                                                       beta_1=0.5)
-        g = gan_mnist.define_conditional_generator(LATENT_DIM, 4, embedding)
-        return d, g, gan_mnist.define_conditional_gan(g, d, learning_rate=0.002, beta_1=0.5)
-    d = gan_mnist.define_discriminator(4, learning_rate=0.002, beta_1=0.5)
-    g = gan_mnist.define_generator(LATENT_DIM, 4)
-    return d, g, gan_mnist.define_gan(g, d, learning_rate=0.002, beta_1=0.5)
+        embedding = script.LABEL_EMBEDDING
+        d = script.define_conditional_discriminator(4, embedding, learning_rate=0.002,
+                                                    beta_1=0.5)
+        g = script.define_conditional_generator(LATENT_DIM, 4, embedding)
+        return d, g, script.define_conditional_gan(g, d, learning_rate=0.002, beta_1=0.5)
+    d = script.define_discriminator(4, learning_rate=0.002, beta_1=0.5)
+    g = script.define_generator(LATENT_DIM, 4)
+    return d, g, script.define_gan(g, d, learning_rate=0.002, beta_1=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,8 @@ def sample():
 
 
 def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=False,
-                iterations: int = 2):
-    """gan_mnist.train as main() calls it (no moving average), on a Run in `folder`, with a
+                iterations: int = 2, script=gan_mnist):
+    """`script`.train as main() calls it (no moving average), on a Run in `folder`, with a
     real, untrained digit classifier for the one evaluation at the end."""
     x, y = dataset
     folder.mkdir(parents=True, exist_ok=True)
@@ -51,7 +52,7 @@ def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=Fa
                   "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
     run = Run(str(folder), d, g, gan, rng, iterations, iterations, {"script": "test"},
               tensorboard=False)
-    return gan_mnist.train(g, d, gan, None, run, cfg, dataset, rng, evaluation)
+    return script.train(g, d, gan, None, run, cfg, dataset, rng, evaluation)
 
 
 @pytest.mark.parametrize("conditional", [False, True], ids=["unconditional", "conditional"])
