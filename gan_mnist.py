@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from common import cli, mnist_files, run_folders
+from common import cli, image_data, run_folders
 from common.errors import BadInput
 
 # --- Hyperparameters: each one is also a flag (BATCH_SIZE <-> --batch-size) -----------------
@@ -40,7 +40,7 @@ LABEL_EMBEDDING = 50              # with CONDITIONAL: the digit's vector, before
 WRONG_DIGITS = 0.25
 EVAL_EVERY = 4                    # evaluate, draw and save the models every this many epochs
 N_EVAL = 1_000                    # generated images scored at each evaluation
-DATA = ""                         # an .npz like MNIST's (x_train, y_train); empty: full MNIST
+DATA = ""                         # mnist, fashion_mnist, an .npz or a folder; empty: MNIST
 SEED = 1                          # the same seed on the same machine gives the same run
 TENSORBOARD = True                # write TensorBoard logs to the run's tensorboard/ folder
 OUTPUT_DIR = "outputs/gan_mnist"  # each run writes to a new numbered folder here: 001, 002 ...
@@ -263,11 +263,17 @@ def fixed_points(cfg: dict, n: int, rng: np.random.Generator) -> tuple:
 def prepare_evaluation(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator) -> dict:
     """What every evaluation reuses: the fixed points, held-out real images for D's accuracy,
     and the scoring classifier with the held-out images' features. Prints the real images'
-    own numbers, for reference; they are under "reference"."""
+    own numbers, for reference; they are under "reference". Unlabelled images (y None) get
+    no classifier: "scorer" is None."""
     n_eval = cfg["N_EVAL"]
     latent, digits, grid = fixed_points(cfg, n_eval, rng)
     real = [x_held[:n_eval], y_held[:n_eval].astype(np.int32)] if cfg["CONDITIONAL"] else \
         x_held[:n_eval]
+    if y is None:
+        print("no labels: the classifier's numbers (score, fd, spread, class shares) are left "
+              "out; D's accuracies remain", flush=True)
+        return {"latent": latent, "digits": digits, "grid": grid, "real": real, "scorer": None,
+                "reference": {}}
     # The classifier is shared by the runs under OUTPUT_DIR: trained once, about 25 s.
     scorer = digit_classifier.scorer(digit_classifier.train_classifier(
         x, y, x_held, y_held, cfg["OUTPUT_DIR"]))
@@ -286,6 +292,8 @@ def measure(g_model, d_model, evaluation: dict) -> dict:
     digits G makes from the fixed latent points (conditional: and if each is the one asked)."""
     fakes, _ = generate_fake_samples(g_model, evaluation["latent"])
     acc_real, acc_fake = d_accuracies(d_model, evaluation["real"], fakes)
+    if evaluation["scorer"] is None:  # unlabelled images: no classifier to score with
+        return {"acc_real": acc_real, "acc_fake": acc_fake}
     digits = evaluation["digits"]  # what each image was asked to be (None: unconditional)
     return {"acc_real": acc_real, "acc_fake": acc_fake, **digit_classifier.image_metrics(
         evaluation["scorer"], fakes if digits is None else fakes[0],
@@ -298,8 +306,8 @@ def summarize_performance(epoch: int, g_model, d_model, evaluation: dict, folder
     row = {"epoch": epoch, **measure(g_model, d_model, evaluation)}
     grid, _ = generate_fake_samples(g_model, evaluation["grid"])
     images = grid if evaluation["digits"] is None else grid[0]  # conditional: [images, digits]
-    plotting.plot_image_grid(grid_path(folder, epoch), images, GRID_COLUMNS,
-                             f"epoch {epoch}: score {row['score']:.2f}, FD {row['fd']:.1f}")
+    plotting.plot_image_grid(grid_path(folder, epoch), images, GRID_COLUMNS, f"epoch {epoch}" + (
+        f": score {row['score']:.2f}, FD {row['fd']:.1f}" if "score" in row else ""))
     saving.save_model(g_model, os.path.join(folder, f"generator_epoch_{epoch:03d}.keras"))
     saving.save_discriminator(d_model,
                               os.path.join(folder, f"discriminator_epoch_{epoch:03d}.keras"))
@@ -375,7 +383,9 @@ def main(cfg: dict, data) -> dict:
     d_model, g_model, gan_model = define_models(cfg, cfg["EPOCHS"] * steps)
     # The generator we show, score and save: G's moving average, or G itself.
     g_average = averaging.average_copy(g_model) if cfg["G_AVERAGE"] else None
-    scores = ("score", "fd", "min_class_share", *(("label_accuracy",) * cfg["CONDITIONAL"]))
+    labelled = y is not None  # else no classifier numbers
+    scores = ("score", "fd", "min_class_share", *(("label_accuracy",) * cfg["CONDITIONAL"])) \
+        if labelled else ()
     run = Run(out, d_model, g_model, gan_model, rng, cfg["EPOCHS"] * steps,
               cfg["EVAL_EVERY"] * steps,
               {"script": "gan_mnist.py", "config": run_folders.hyperparameters(cfg)},
@@ -386,10 +396,10 @@ def main(cfg: dict, data) -> dict:
     generator = save_results(out, g_average or g_model, d_model, history, [
         ("mean losses since the previous evaluation", ["d_loss", "g_loss"], False),
         ("discriminator accuracy", ["acc_real", "acc_fake"], False),
-        ("classifier score (10 at best)", ["score"], False),
-        ("Fréchet distance to held-out real images", ["fd"], True),
-        ("shares: confident, smallest class, right digit", ["confident", "min_class_share",
-                                                            *scores[3:]], False),
+        *[("classifier score (10 at best)", ["score"], False),
+          ("Fréchet distance to held-out real images", ["fd"], True),
+          ("shares: confident, smallest class, right digit", ["confident", "min_class_share",
+                                                              *scores[3:]], False)] * labelled,
     ], [grid_path(out, row["epoch"]) for row in history])
     # The final numbers come from the saved file, which proves it holds the trained generator.
     final = {"epoch": history[-1]["epoch"], "iteration": history[-1]["iteration"],
@@ -398,16 +408,17 @@ def main(cfg: dict, data) -> dict:
              "real_reference": evaluation["reference"], "warnings": run.warnings}
     saving.save_json(os.path.join(out, "metrics.json"), final)
     print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} images: " + " ".join(
-        f"{k} {final[k]:.3g}" for k in scores), flush=True)
+        f"{k} {final[k]:.3g}" for k in scores or ("acc_real", "acc_fake")), flush=True)
     return final
 
 
 def read_digits(cfg: dict, data) -> tuple:
     """The training and held-out images (scaled to [0, 1]) and digits; says which and how
     many, and what an epoch is. Refuses a batch larger than the training images."""
-    x, y, x_held, y_held, source = mnist_files.load_digits(data)
+    x, y, x_held, y_held, source = image_data.load_images(data)
     x, x_held = scale(x), scale(x_held)
-    print(f"data: {source}: {len(x)} training images, {len(x_held)} held out", flush=True)
+    print(f"data: {source}: {len(x)} training images, {len(x_held)} held out"
+          + ("" if y is not None else ", no labels"), flush=True)
     cli.check("BATCH_SIZE", cfg, cli.at_most(len(x), "the number of training images"))
     steps = steps_per_epoch(cfg, len(x))
     print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
@@ -423,8 +434,8 @@ def read_digits(cfg: dict, data) -> tuple:
 def parse_args(argv=None) -> tuple:
     """The hyperparameters above, overridden by flags and checked before TensorFlow loads.
 
-    Returns the configuration (cfg["run_dir"]: the run's folder) and the --data images (None
-    when DATA is empty). With --resume, the configuration is the one saved in the run's
+    Returns the configuration (cfg["run_dir"]: the run's folder) and what --data names
+    (image_data.read: None when DATA is empty, a Keras dataset's name, or images and labels). With --resume, the configuration is the one saved in the run's
     checkpoint. Raises BadInput (common/errors.py) for bad input.
     """
     cfg, given = cli.parse_hyperparameters(
@@ -451,13 +462,16 @@ def parse_args(argv=None) -> tuple:
               f"must be 0 (all the images) or at least --batch-size ({cfg['BATCH_SIZE']})")
     if run_folders.reading_generator(cfg):  # --generate, --interpolate: nothing to train
         return cfg, None
-    data = mnist_files.read(cfg["DATA"])
+    data = image_data.read(cfg["DATA"])
     cfg = run_folders.prepare(cfg, given, "gan_mnist.py")
     if cfg["resume"] and "DATA" not in given:
-        data = mnist_files.read(cfg["DATA"])  # the file the run was started with
-    if data is not None:
-        n_train = len(data[0]) - mnist_files.held_out_size(len(data[0]))
+        data = image_data.read(cfg["DATA"])  # the images the run was started with
+    if isinstance(data, tuple):  # a file or a folder, read already
+        n_train = len(data[0]) - image_data.held_out_size(len(data[0]))
         cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
+        if cfg["CONDITIONAL"] and data[1] is None:
+            raise BadInput(f"--conditional needs labelled images, and {cfg['DATA']} has no "
+                           f"labels (an .npz with y_train has them)")
     return run_folders.ready(cfg), data  # last: it makes the run's folder
 
 

@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import gan_mnist as gm  # noqa: E402
-from common import cli, digit_classifier, mnist_files  # noqa: E402
+from common import cli, digit_classifier, image_data  # noqa: E402
 from common.run import Run  # noqa: E402
 
 # (name, conditional, D filters, G filters, batch size)
@@ -64,7 +64,7 @@ def main():
     devices = [d.device_type for d in tf.config.list_logical_devices()]
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices {devices}, "
           f"{os.cpu_count()} CPU cores, {args.iterations} iterations a figure")
-    x, y, _, _, _ = mnist_files.load_digits(mnist_files.load_npz(mnist_files.BUNDLED_SAMPLE))
+    x, y, _, _, _ = image_data.load_images(image_data.load_npz(image_data.BUNDLED_SAMPLE))
     dataset = gm.scale(x), y
     times = {}
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):

@@ -70,7 +70,7 @@ def digit_troubles(history: list) -> list:
     """gan_mnist.py's diagnoses: D has won; G's images are all alike (mode collapse)."""
     row = history[-1]
     troubles = discriminator_won(history, "--g-filters")
-    if in_a_row(history, lambda row: row["spread"] < ALIKE):
+    if in_a_row(history, lambda row: row.get("spread", ALIKE) < ALIKE):  # none: unlabelled
         # When D has won too, its line already names the flag to try.
         troubles.append(f"G's images barely differ from each other (spread {row['spread']:.2f}): "
                         "mode collapse" + ("" if troubles else "; try a smaller --learning-rate"))

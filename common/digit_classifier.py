@@ -32,9 +32,12 @@ def define_classifier():
 
 def train_classifier(x, y, x_held, y_held, folder: str):
     """The classifier for these images: loaded from `folder` when it was trained on exactly
-    them, else trained now (about 50,000 images' worth) and saved there, for the next run."""
+    them, else trained now (about 50,000 images' worth) and saved there, for the next run.
+    Each set of images has its own files (classifier_<fingerprint>.keras and .json), so
+    runs on different sets in one folder never share or overwrite each other's."""
     fingerprint = hashlib.sha1(x.tobytes()).hexdigest()[:16]
-    path, info_path = (os.path.join(folder, f"classifier.{ext}") for ext in ("keras", "json"))
+    path, info_path = (os.path.join(folder, f"classifier_{fingerprint}.{ext}")
+                       for ext in ("keras", "json"))
     try:
         with open(info_path) as f:
             if json.load(f)["fingerprint"] == fingerprint:

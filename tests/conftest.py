@@ -89,8 +89,8 @@ def tiny_1d_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_digits(tmp_path_factory):
     """An .npz of 250 of the bundled digits, every 20th (all ten classes)."""
-    from common import mnist_files
-    x, y = mnist_files.load_npz(mnist_files.BUNDLED_SAMPLE)
+    from common import image_data
+    x, y = image_data.load_npz(image_data.BUNDLED_SAMPLE)
     path = tmp_path_factory.mktemp("digits") / "tiny.npz"
     np.savez(path, x_train=x[::20], y_train=y[::20])
     return path

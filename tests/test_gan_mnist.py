@@ -10,7 +10,7 @@ import pytest
 
 from conftest import assert_freeze_discipline, run_script, same, snapshot, spy_on_updates
 import gan_mnist
-from common import digit_classifier, mnist_files
+from common import digit_classifier, image_data
 from common.run import Run
 
 LATENT_DIM = 16
@@ -32,7 +32,7 @@ def tiny_models(seed: int = 0, conditional: bool = False, script=gan_mnist):
 
 @pytest.fixture(scope="module")
 def sample():
-    x, y = mnist_files.load_npz(mnist_files.BUNDLED_SAMPLE)
+    x, y = image_data.load_npz(image_data.BUNDLED_SAMPLE)
     return x, y
 
 
@@ -141,7 +141,7 @@ def test_offline_falls_back_to_the_bundled_sample_with_one_warning(monkeypatch, 
         raise Exception("URL fetch failure: Name or service not known")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
-    x, y, x_held, y_held, source = mnist_files.load_digits(None)
+    x, y, x_held, y_held, source = image_data.load_images(None)
     out = capsys.readouterr().out
     assert out.count("warning:") == 1 and "bundled" in out and "--data" in out
     assert "bundled" in source
@@ -153,8 +153,9 @@ def test_offline_falls_back_to_the_bundled_sample_with_one_warning(monkeypatch, 
 def test_an_npz_path_is_loaded_and_split(tmp_path, sample):
     path = tmp_path / "digits.npz"
     np.savez(path, x_train=sample[0][:300], y_train=sample[1][:300])
-    x, y, x_held, y_held, source = mnist_files.load_digits(mnist_files.load_npz(str(path)))
-    assert len(x) == 270 and len(x_held) == 30 and source == "the --data file"
+    x, y, x_held, y_held, source = image_data.load_images(image_data.load_npz(str(path)))
+    assert len(x) == 270 and len(x_held) == 30 and source == "the --data images"
+    assert len(y) == 270 and len(y_held) == 30
 
 
 def bad_files(folder, sample):
@@ -162,11 +163,11 @@ def bad_files(folder, sample):
     good = folder / "good.npz"
     np.savez(good, x_train=x, y_train=y)
     cases = {"missing": (folder / "nope.npz", "does not exist"),
-             "folder": (folder, "is a folder")}
+             "folder of .npz files": (folder, "has no images")}
     for name, arrays, message in [
             ("wrong shape", dict(x_train=x.reshape(50, 784), y_train=y), "must have shape"),
             ("wrong dtype", dict(x_train=x.astype(np.float64), y_train=y), "must be uint8"),
-            ("no labels", dict(x_train=x), "has no x_train and y_train"),
+            ("no x_train", dict(a=x, b=y), "has no x_train array, nor a single array"),
             ("bad labels", dict(x_train=x, y_train=y + 10), "must be 50 digits 0-9"),
             ("object array", dict(x_train=np.array([None] * 50), y_train=y), "not a readable")]:
         np.savez(folder / f"{name}.npz", **arrays)

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import ROOT, run_folder, run_script
 import gan_1d
-from common import checkpoint, cli, errors, mnist_files, saving
+from common import checkpoint, cli, errors, image_data, saving
 from common.run import Run
 
 TIMING = {"ms_per_iteration", "train_seconds"}
@@ -109,7 +109,7 @@ def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run
 
 
 def test_gan_mnist_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(tmp_path):
-    x, y = mnist_files.load_npz(mnist_files.BUNDLED_SAMPLE)
+    x, y = image_data.load_npz(image_data.BUNDLED_SAMPLE)
     np.savez(tmp_path / "tiny.npz", x_train=x[::20], y_train=y[::20])  # 250 images
     args = ["--data", str(tmp_path / "tiny.npz"), "--epochs", "12", "--eval-every", "4",
             "--batch-size", "16", "--n-eval", "100", "--d-filters", "4", "--g-filters", "4",
