@@ -169,15 +169,17 @@ def step_size(cfg: dict) -> float:
 
 
 def define_models(cfg: dict, iterations: int) -> tuple:
-    """D, G and the composite for the mode CONDITIONAL says, with its own step size."""
+    """D, G and the composite for the mode CONDITIONAL says, with its own step size;
+    conditional ones for the classes of the images, cfg["classes"]."""
     learning_rate = step_size(cfg)
     if cfg["LR_DECAY"]:  # big steps early, smaller ones along a cosine to zero
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, iterations)
     if cfg["CONDITIONAL"]:
+        n_classes = len(cfg["classes"])
         d_model = define_conditional_discriminator(cfg["D_FILTERS"], cfg["LABEL_EMBEDDING"],
-                                                   learning_rate, cfg["BETA_1"])
+                                                   learning_rate, cfg["BETA_1"], n_classes)
         g_model = define_conditional_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"],
-                                               cfg["LABEL_EMBEDDING"])
+                                               cfg["LABEL_EMBEDDING"], n_classes)
         return d_model, g_model, define_conditional_gan(g_model, d_model, learning_rate,
                                                         cfg["BETA_1"])
     d_model = define_discriminator(cfg["D_FILTERS"], learning_rate, cfg["BETA_1"])
@@ -210,22 +212,23 @@ def generate_conditional_real_samples(dataset: tuple, n: int,
     return [images[pick], digits[pick].astype(np.int32)], np.ones((n, 1), dtype=np.float32)
 
 
-def generate_mismatched_samples(dataset: tuple, n: int, rng: np.random.Generator) -> tuple:
+def generate_mismatched_samples(dataset: tuple, n: int, rng: np.random.Generator,
+                                n_classes: int) -> tuple:
     """Conditional: n real images, each paired with a digit it is not, with class label 0.
     D learns to call these fake too; otherwise a real-looking image passes whatever digit was
     asked, and G learns the digits slowly (the matching-aware D of Reed et al., 2016,
     https://arxiv.org/abs/1605.05396)."""
     (images, digits), _ = generate_conditional_real_samples(dataset, n, rng)
-    wrong = (digits + rng.integers(1, 10, n)) % 10  # any digit but the right one
+    wrong = (digits + rng.integers(1, n_classes, n)) % n_classes  # any digit but the right one
     return [images, wrong.astype(np.int32)], np.zeros((n, 1), dtype=np.float32)
 
 
 def generate_conditional_latent_points(latent_dim: int, n: int, rng: np.random.Generator,
-                                       digits=None) -> list:
-    """Conditional G's input for n images: [latent points, digits], the digits random unless
-    given (the conditional tutorial's way)."""
+                                       n_classes: int, digits=None) -> list:
+    """Conditional G's input for n images: [latent points, digits], the digits random among
+    n_classes unless given (the conditional tutorial's way)."""
     points = sampling.generate_latent_points(latent_dim, n, rng)
-    digits = rng.integers(0, 10, n) if digits is None else np.broadcast_to(digits, n)
+    digits = rng.integers(0, n_classes, n) if digits is None else np.broadcast_to(digits, n)
     return [points, digits.astype(np.int32)]
 
 
@@ -251,13 +254,20 @@ def fixed_points(cfg: dict, n: int, rng: np.random.Generator) -> tuple:
     if not cfg["CONDITIONAL"]:
         return (generate_latent_points(latent_dim, n, rng), None,
                 generate_latent_points(latent_dim, GRID_COLUMNS ** 2, rng))
-    digits = np.arange(n) % 10
-    latent = generate_conditional_latent_points(latent_dim, n, rng, digits)
-    # Ten latent points, one per row; column k asks each of them for digit k.
+    n_classes = len(cfg["classes"])
+    digits = np.arange(n) % n_classes
+    latent = generate_conditional_latent_points(latent_dim, n, rng, n_classes, digits)
+    # Ten latent points, one per row; column k asks each of them for class k (the first ten).
     points = sampling.generate_latent_points(latent_dim, GRID_COLUMNS ** 2, rng)
-    grid = [np.repeat(points[:GRID_COLUMNS], GRID_COLUMNS, axis=0),
-            np.tile(np.arange(10, dtype=np.int32), GRID_COLUMNS)]
+    columns = grid_columns(cfg)
+    grid = [np.repeat(points[:GRID_COLUMNS], columns, axis=0),
+            np.tile(np.arange(columns, dtype=np.int32), GRID_COLUMNS)]
     return latent, digits, grid
+
+
+def grid_columns(cfg: dict) -> int:
+    """The grids' columns: ten images a row; conditional: one class a column, ten at most."""
+    return min(len(cfg["classes"]), GRID_COLUMNS) if cfg["CONDITIONAL"] else GRID_COLUMNS
 
 
 def prepare_evaluation(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator) -> dict:
@@ -272,19 +282,26 @@ def prepare_evaluation(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator
     if y is None:
         print("no labels: the classifier's numbers (score, fd, spread, class shares) are left "
               "out; D's accuracies remain", flush=True)
-        return {"latent": latent, "digits": digits, "grid": grid, "real": real, "scorer": None,
-                "reference": {}}
+        return {**grid_layout(cfg), "latent": latent, "digits": digits, "grid": grid,
+                "real": real, "scorer": None, "reference": {}}
     # The classifier is shared by the runs under OUTPUT_DIR: trained once, about 25 s.
     scorer = digit_classifier.scorer(digit_classifier.train_classifier(
-        x, y, x_held, y_held, cfg["OUTPUT_DIR"]))
+        x, y, x_held, y_held, cfg["OUTPUT_DIR"], len(cfg["classes"])))
     held_features = digit_classifier.classify(scorer, x_held)[1]
     reference = digit_classifier.image_metrics(scorer, x[:n_eval], held_features,
                                                y[:n_eval] if cfg["CONDITIONAL"] else None)
     print("real training images, for reference: " + " ".join(
         f"{k} {reference[k]:.3g}" for k in reference if not k.startswith("class_")), flush=True)
-    return {"latent": latent, "digits": digits, "grid": grid, "real": real, "scorer": scorer,
-            "held_features": held_features,
+    return {**grid_layout(cfg), "latent": latent, "digits": digits, "grid": grid, "real": real,
+            "scorer": scorer, "held_features": held_features,
             "reference": {k: v for k, v in reference.items() if not k.startswith("class_")}}
+
+
+def grid_layout(cfg: dict) -> dict:
+    """The grids' columns, and their names (conditional: the classes; else None)."""
+    columns = grid_columns(cfg)
+    return {"columns": columns,
+            "column_names": cfg["classes"][:columns] if cfg["CONDITIONAL"] else None}
 
 
 def measure(g_model, d_model, evaluation: dict) -> dict:
@@ -306,8 +323,10 @@ def summarize_performance(epoch: int, g_model, d_model, evaluation: dict, folder
     row = {"epoch": epoch, **measure(g_model, d_model, evaluation)}
     grid, _ = generate_fake_samples(g_model, evaluation["grid"])
     images = grid if evaluation["digits"] is None else grid[0]  # conditional: [images, digits]
-    plotting.plot_image_grid(grid_path(folder, epoch), images, GRID_COLUMNS, f"epoch {epoch}" + (
-        f": score {row['score']:.2f}, FD {row['fd']:.1f}" if "score" in row else ""))
+    plotting.plot_image_grid(
+        grid_path(folder, epoch), images, evaluation["columns"], f"epoch {epoch}" + (
+            f": score {row['score']:.2f}, FD {row['fd']:.1f}" if "score" in row else ""),
+        column_names=evaluation["column_names"])
     saving.save_model(g_model, os.path.join(folder, f"generator_epoch_{epoch:03d}.keras"))
     saving.save_discriminator(d_model,
                               os.path.join(folder, f"discriminator_epoch_{epoch:03d}.keras"))
@@ -324,6 +343,7 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
     average of G's weights. Returns the history: one row of numbers per evaluation."""
     half, latent_dim, conditional = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"], cfg["CONDITIONAL"]
     n_wrong = round(cfg["WRONG_DIGITS"] * cfg["BATCH_SIZE"])
+    n_classes = len(cfg["classes"] or ())  # conditional: the classes of the images
     steps = steps_per_epoch(cfg, len(dataset[0]))
     draw_fakes = as_the_composite_sees_it(g_model)
     average = averaging.updater(g_average, g_model, cfg["G_AVERAGE"]) if g_average else None
@@ -337,8 +357,8 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
         else:  # ...each image with its digit, and real images with a wrong digit, called fake
             x_real, y_real = generate_conditional_real_samples(dataset, half, rng)
             x_fake, y_fake = generate_fake_samples(
-                draw_fakes, generate_conditional_latent_points(latent_dim, half, rng))
-            x_wrong, y_wrong = generate_mismatched_samples(dataset, n_wrong, rng)
+                draw_fakes, generate_conditional_latent_points(latent_dim, half, rng, n_classes))
+            x_wrong, y_wrong = generate_mismatched_samples(dataset, n_wrong, rng, n_classes)
             x_fake, y_fake = concatenate(x_fake, x_wrong), np.concatenate([y_fake, y_wrong])
         d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
         d_loss = d_model.train_on_batch(concatenate(x_real, x_fake),
@@ -346,8 +366,9 @@ def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple
         run.check_d_learned()  # first iteration: the weights say if D learned (README)
         # ...then G learns, through the composite with D frozen, to make D say "real" (1):
         # G maximises log D(G(z)), the non-saturating form (the DCGAN paper's, the tutorial's).
-        x_gan = (generate_conditional_latent_points if conditional else generate_latent_points)(
-            latent_dim, cfg["BATCH_SIZE"], rng)
+        x_gan = generate_conditional_latent_points(latent_dim, cfg["BATCH_SIZE"], rng,
+                                                   n_classes) if conditional else \
+            generate_latent_points(latent_dim, cfg["BATCH_SIZE"], rng)
         y_gan = np.ones((cfg["BATCH_SIZE"], 1), dtype=np.float32)
         d_model.trainable = False
         g_loss = gan_model.train_on_batch(x_gan, y_gan)
@@ -372,8 +393,11 @@ def main(cfg: dict, data) -> dict:
           flush=True)
     if reading:
         return saved_generator.write_pictures(cfg)
-    x, y, x_held, y_held = read_digits(cfg, data)
+    x, y, x_held, y_held, classes = read_digits(cfg, data)
+    cfg = {**cfg, "classes": classes}  # the images' class names (None: unlabelled)
     saving.save_json(os.path.join(out, "config.json"), run_folders.hyperparameters(cfg))
+    if classes:  # --generate --digit NAME reads them
+        saving.save_json(os.path.join(out, "classes.json"), classes)
     keras.utils.set_random_seed(cfg["SEED"])  # initial weights, dropout
     # Separate random streams: training draws never shift the fixed evaluation sets.
     train_seed, eval_seed = np.random.SeedSequence(cfg["SEED"]).spawn(2)
@@ -415,10 +439,11 @@ def main(cfg: dict, data) -> dict:
 def read_digits(cfg: dict, data) -> tuple:
     """The training and held-out images (scaled to [0, 1]) and digits; says which and how
     many, and what an epoch is. Refuses a batch larger than the training images."""
-    x, y, x_held, y_held, source = image_data.load_images(data)
+    x, y, x_held, y_held, classes, source = image_data.load_images(data)
     x, x_held = scale(x), scale(x_held)
-    print(f"data: {source}: {len(x)} training images, {len(x_held)} held out"
-          + ("" if y is not None else ", no labels"), flush=True)
+    print(f"data: {source}: {len(x)} training images, {len(x_held)} held out, " + (
+        f"{len(classes)} classes ({', '.join(classes[:10])}{' ...' * (len(classes) > 10)})"
+        if classes else "no labels"), flush=True)
     cli.check("BATCH_SIZE", cfg, cli.at_most(len(x), "the number of training images"))
     steps = steps_per_epoch(cfg, len(x))
     print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
@@ -426,7 +451,7 @@ def read_digits(cfg: dict, data) -> tuple:
         f"for full passes)" if steps < len(x) // cfg["BATCH_SIZE"] else
         f"a pass over the {len(x):,} training images)") + f", step size {step_size(cfg):g}",
           flush=True)
-    return x, y, x_held, y_held
+    return x, y, x_held, y_held, classes
 
 
 # --- The command line ------------------------------------------------------------------------
@@ -435,7 +460,8 @@ def parse_args(argv=None) -> tuple:
     """The hyperparameters above, overridden by flags and checked before TensorFlow loads.
 
     Returns the configuration (cfg["run_dir"]: the run's folder) and what --data names
-    (image_data.read: None when DATA is empty, a Keras dataset's name, or images and labels). With --resume, the configuration is the one saved in the run's
+    (image_data.read: None when DATA is empty, a Keras dataset's name, or images, labels
+    and class names). With --resume, the configuration is the one saved in the run's
     checkpoint. Raises BadInput (common/errors.py) for bad input.
     """
     cfg, given = cli.parse_hyperparameters(
@@ -471,7 +497,10 @@ def parse_args(argv=None) -> tuple:
         cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
         if cfg["CONDITIONAL"] and data[1] is None:
             raise BadInput(f"--conditional needs labelled images, and {cfg['DATA']} has no "
-                           f"labels (an .npz with y_train has them)")
+                           f"labels (class folders, or an .npz with y_train, have them)")
+        if cfg["CONDITIONAL"] and len(data[2]) < 2:
+            raise BadInput(f"--conditional needs at least two classes, and {cfg['DATA']} has "
+                           f"one ({data[2][0]})")
     return run_folders.ready(cfg), data  # last: it makes the run's folder
 
 

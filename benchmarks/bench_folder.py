@@ -25,7 +25,7 @@ import resource, sys, time
 sys.path.insert(0, {root!r})
 from common import image_data
 start = time.perf_counter()
-x, y = image_data.read({folder!r})
+x, y, names = image_data.read({folder!r})
 print(len(x), time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 

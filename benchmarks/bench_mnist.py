@@ -39,14 +39,16 @@ def ms_per_iteration(conditional: bool, d_filters: int, g_filters: int, batch: i
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     cfg = {**cli.hyperparameter_defaults(gm), "BATCH_SIZE": batch,
-           "CONDITIONAL": conditional, "D_FILTERS": d_filters, "G_FILTERS": g_filters}
+           "CONDITIONAL": conditional, "D_FILTERS": d_filters, "G_FILTERS": g_filters,
+           "classes": image_data.CLASS_NAMES["mnist"]}
     d, g, gan = gm.define_models(cfg, iterations)
     g_average = keras.models.clone_model(g)
     scorer = digit_classifier.scorer(digit_classifier.define_classifier())
     x, y = dataset
     latent, digits, grid = gm.fixed_points(cfg, 100, rng)
     real = [x[:100], y[:100].astype(np.int32)] if conditional else x[:100]
-    evaluation = {"latent": latent, "digits": digits, "grid": grid, "real": real,
+    evaluation = {**gm.grid_layout(cfg), "latent": latent, "digits": digits, "grid": grid,
+                  "real": real,
                   "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
     total = 0.0
     for n in (3, iterations):  # the first run traces; the second is timed
@@ -64,7 +66,8 @@ def main():
     devices = [d.device_type for d in tf.config.list_logical_devices()]
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices {devices}, "
           f"{os.cpu_count()} CPU cores, {args.iterations} iterations a figure")
-    x, y, _, _, _ = image_data.load_images(image_data.load_npz(image_data.BUNDLED_SAMPLE))
+    x, y, _, _, _, _ = image_data.load_images((*image_data.load_npz(image_data.BUNDLED_SAMPLE),
+                                               image_data.CLASS_NAMES["mnist"]))
     dataset = gm.scale(x), y
     times = {}
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):

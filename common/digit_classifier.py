@@ -12,8 +12,9 @@ import numpy as np
 from common import metrics, saving
 
 
-def define_classifier():
-    """Two convolutions, a 128-unit layer (the features for the Fréchet distance), softmax."""
+def define_classifier(n_classes: int = 10):
+    """Two convolutions, a 128-unit layer (the features for the Fréchet distance), softmax
+    over the classes."""
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
         keras.layers.Conv2D(32, (3, 3), activation="relu"),
@@ -23,19 +24,19 @@ def define_classifier():
         keras.layers.Flatten(),
         keras.layers.Dropout(0.3),
         keras.layers.Dense(128, activation="relu", name="features"),
-        keras.layers.Dense(10, activation="softmax"),
+        keras.layers.Dense(n_classes, activation="softmax"),
     ], name="digit_classifier")
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam",
                   metrics=["accuracy"])
     return model
 
 
-def train_classifier(x, y, x_held, y_held, folder: str):
+def train_classifier(x, y, x_held, y_held, folder: str, n_classes: int = 10):
     """The classifier for these images: loaded from `folder` when it was trained on exactly
     them, else trained now (about 50,000 images' worth) and saved there, for the next run.
     Each set of images has its own files (classifier_<fingerprint>.keras and .json), so
     runs on different sets in one folder never share or overwrite each other's."""
-    fingerprint = hashlib.sha1(x.tobytes()).hexdigest()[:16]
+    fingerprint = hashlib.sha1(x.tobytes() + y.tobytes()).hexdigest()[:16]
     path, info_path = (os.path.join(folder, f"classifier_{fingerprint}.{ext}")
                        for ext in ("keras", "json"))
     try:
@@ -44,7 +45,7 @@ def train_classifier(x, y, x_held, y_held, folder: str):
                 return keras.models.load_model(path)
     except (OSError, ValueError, KeyError):
         pass  # no usable cache: train one
-    model = define_classifier()
+    model = define_classifier(n_classes)
     model.fit(x, y, batch_size=128, epochs=min(20, max(1, 50_000 // len(x))), verbose=0)
     accuracy = float(np.mean(model.predict(x_held, verbose=0).argmax(axis=1) == y_held))
     print(f"digit classifier trained on {len(x)} images: {accuracy:.1%} right on "
@@ -61,7 +62,7 @@ def scorer(classifier):
 
 
 def classify(scorer_model, images: np.ndarray) -> tuple:
-    """Probabilities (n, 10) and features (n, 128) of the images."""
+    """Probabilities (n, classes) and features (n, 128) of the images."""
     probs, features = scorer_model.predict(images, batch_size=500, verbose=0)
     return probs, features
 

@@ -15,13 +15,17 @@ BUNDLED_SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 # The 28x28 grayscale sets keras.datasets downloads (once, into ~/.keras/datasets).
 KERAS_DATASETS = ("mnist", "fashion_mnist")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+CLASS_NAMES = {"mnist": [str(k) for k in range(10)],
+               "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                                 "Shirt", "Sneaker", "Bag", "Ankle boot"]}
+MAX_CLASSES = 100
 
 
 def read(data: str):
     """What --data names: None when it is empty; a Keras dataset's name as it is (downloaded
-    by load_images, once TensorFlow has loaded); else the (images, labels) of a file or
-    folder, labels None for an unlabelled set. BadInput, naming the file or folder, if it
-    cannot be used."""
+    by load_images, once TensorFlow has loaded); else the (images, labels, class names) of
+    a file or folder, labels and names None for an unlabelled set. BadInput, naming the
+    file or folder, if it cannot be used."""
     if not data:
         return None
     if data in KERAS_DATASETS and not os.path.exists(data):
@@ -30,7 +34,8 @@ def read(data: str):
         if os.path.isdir(data):
             return load_folder(data)
         if os.path.exists(data):
-            return load_npz(data)
+            x, y = load_npz(data)
+            return x, y, None if y is None else [str(k) for k in range(y.max() + 1)]
     except ValueError as e:
         raise BadInput(f"--data: {e}")
     raise BadInput(f"--data: {data} does not exist, nor is it a Keras dataset "
@@ -38,8 +43,9 @@ def read(data: str):
 
 
 def load_npz(path: str) -> tuple:
-    """x (n, 28, 28) uint8 and y (n,) labels 0-9, or None, from an .npz: MNIST's layout
-    (x_train, y_train), x_train alone, or a single array of images (unlabelled).
+    """x (n, 28, 28) uint8 and y (n,) class numbers (0-9 for digits; at most 0-99), or None,
+    from an .npz: MNIST's layout (x_train, y_train), x_train alone, or a single array of
+    images (unlabelled).
 
     Raises ValueError with a sentence that says what is wrong with the file.
     """
@@ -64,39 +70,68 @@ def load_npz(path: str) -> tuple:
     if x.dtype != np.uint8:
         raise ValueError(f"{name} in {path} must be uint8 pixels 0-255, got {x.dtype}")
     if y is not None and (y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or
-                          y.min() < 0 or y.max() > 9):
-        raise ValueError(f"y_train in {path} must be {len(x)} digits 0-9, "
-                         f"got shape {y.shape} and dtype {y.dtype}")
+                          y.min() < 0 or y.max() >= MAX_CLASSES):
+        raise ValueError(f"y_train in {path} must be {len(x)} class numbers 0 to "
+                         f"{MAX_CLASSES - 1}, got shape {y.shape} and dtype {y.dtype}")
     return x, y
 
 
 def load_folder(path: str) -> tuple:
-    """The images directly inside a folder, as one unlabelled set: (x, None). Each image
-    becomes 28x28 grayscale (see to_28x28). A file that cannot be read is skipped with a
-    warning naming it. Raises ValueError for a folder without images, or with class folders
-    (not read yet: put the images directly in the folder)."""
+    """(images, labels, class names) from a folder. With subfolders, each is a class, named
+    by the subfolder, as in keras.utils.image_dataset_from_directory: its images, sorted by
+    name, get its index. Without, the images directly inside are one unlabelled set (labels
+    and names None). Each image becomes 28x28 grayscale (to_28x28); a file that cannot be
+    read is skipped with a warning naming it. Raises ValueError, naming the folder, for a
+    folder without images, a class folder without any, or more than MAX_CLASSES classes."""
     entries = sorted(os.scandir(path), key=lambda e: e.name)
-    if any(e.is_dir() for e in entries):
-        raise ValueError(f"{path} holds folders; class folders are not read yet: put the "
-                         f"images directly in {path} (one unlabelled set)")
-    files = [e.path for e in entries
-             if e.is_file() and os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES]
+    classes = [e for e in entries if e.is_dir()]
+    if len(classes) > MAX_CLASSES:
+        raise ValueError(f"{path} has {len(classes)} class folders; at most {MAX_CLASSES}")
+    skipped = []
+    if not classes:
+        images = read_images(path, skipped)
+        labels = names = None
+    else:
+        if any(image_files(path)):
+            print(f"warning: the images directly in {path} are not read: with class folders, "
+                  f"every image goes in its class's folder", flush=True)
+        per_class = [read_images(folder.path, skipped) for folder in classes]
+        empty = [folder.path for folder, found in zip(classes, per_class) if not found]
+        if empty:
+            raise ValueError(f"class folder {empty[0]} has no readable image; e.g. "
+                             f"{skipped[0]}")
+        images = [image for found in per_class for image in found]
+        labels = np.repeat(np.arange(len(classes)), [len(found) for found in per_class])
+        names = [folder.name for folder in classes]
+    if skipped:
+        print(f"warning: skipped {len(skipped)} unreadable file(s) in {path}: "
+              f"{'; '.join(skipped[:3])}{' ...' if len(skipped) > 3 else ''}", flush=True)
+    if not images:
+        raise ValueError(f"{path} has no readable image; e.g. {skipped[0]}")
+    if len(images) < 2:
+        raise ValueError(f"{path} has only one readable image")
+    return np.stack(images), labels, names
+
+
+def image_files(folder: str) -> list:
+    """The image files directly inside a folder, by name."""
+    return sorted(e.path for e in os.scandir(folder)
+                  if e.is_file() and os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES)
+
+
+def read_images(folder: str, skipped: list) -> list:
+    """The folder's images as 28x28 arrays; each file that cannot be read goes to `skipped`
+    with the reason. ValueError when the folder has no image files at all."""
+    files = image_files(folder)
     if not files:
-        raise ValueError(f"{path} has no images ({', '.join(IMAGE_SUFFIXES)})")
-    images, skipped = [], []
+        raise ValueError(f"{folder} has no images ({', '.join(IMAGE_SUFFIXES)})")
+    images = []
     for file in files:
         try:
             images.append(to_28x28(file))
         except Exception as e:  # not an image, truncated, an odd mode: Pillow raises many kinds
             skipped.append(f"{file} ({(str(e).splitlines() or [type(e).__name__])[0]})")
-    if not images:
-        raise ValueError(f"{path} has no readable image; e.g. {skipped[0]}")
-    if skipped:
-        print(f"warning: skipped {len(skipped)} unreadable file(s) in {path}: "
-              f"{'; '.join(skipped[:3])}{' ...' if len(skipped) > 3 else ''}", flush=True)
-    if len(images) < 2:
-        raise ValueError(f"{path} has only one readable image")
-    return np.stack(images), None
+    return images
 
 
 def to_28x28(path: str) -> np.ndarray:
@@ -122,8 +157,8 @@ def held_out_size(n_images: int) -> int:
 
 
 def load_images(data) -> tuple:
-    """x, y, x_held, y_held (uint8 images; labels, or None for an unlabelled set) and a
-    phrase saying where they came from.
+    """x, y, x_held, y_held (uint8 images; labels, or None for an unlabelled set), the class
+    names (None for an unlabelled set) and a phrase saying where they came from.
 
     `data` is what read() returned. None: full MNIST (downloaded once by Keras, cached under
     ~/.keras/datasets), or the bundled 5,000-image sample when it cannot be downloaded. A
@@ -135,8 +170,8 @@ def load_images(data) -> tuple:
         name = data or "mnist"
         try:
             (x, y), (x_held, y_held) = getattr(keras.datasets, name).load_data()
-            return x, y, x_held, y_held, (f"{name} ({len(x):,} training images; "
-                                          f"{len(x_held):,} held out)")
+            return x, y, x_held, y_held, CLASS_NAMES[name], (
+                f"{name} ({len(x):,} training images; {len(x_held):,} held out)")
         except Exception as e:  # no network, a proxy, a broken cache: all mean the same here
             reason = (str(e).splitlines() or [type(e).__name__])[0][-80:]
             if data:
@@ -146,10 +181,10 @@ def load_images(data) -> tuple:
             print(f"warning: could not get full MNIST (...{reason}); using the bundled "
                   f"5,000-image sample. For the full set run once with internet access, or "
                   f"pass --data PATH to an mnist.npz.", flush=True)
-            return load_images(load_npz(BUNDLED_SAMPLE))[:4] + (
+            return load_images((*load_npz(BUNDLED_SAMPLE), CLASS_NAMES["mnist"]))[:5] + (
                 "the bundled 5,000-image MNIST sample",)
-    x, y = data
+    x, y, names = data
     order = np.random.default_rng(0).permutation(len(x))  # fixed: independent of SEED
     held, train = np.split(order, [held_out_size(len(x))])
     labels = (None, None) if y is None else (y[train], y[held])
-    return x[train], labels[0], x[held], labels[1], "the --data images"
+    return x[train], labels[0], x[held], labels[1], names, "the --data images"

@@ -55,9 +55,9 @@ def spread(features: np.ndarray, reference: np.ndarray) -> float:
     return float(features.var(axis=0).sum() / reference.var(axis=0).sum())
 
 
-def class_shares(probs: np.ndarray, n_classes: int = 10) -> np.ndarray:
+def class_shares(probs: np.ndarray) -> np.ndarray:
     """The share of images the classifier puts in each class (a mode-collapse detector)."""
-    return np.bincount(probs.argmax(axis=1), minlength=n_classes) / len(probs)
+    return np.bincount(probs.argmax(axis=1), minlength=probs.shape[1]) / len(probs)
 
 
 def confident_share(probs: np.ndarray, threshold: float = 0.9) -> float:

@@ -83,17 +83,22 @@ def plot_history(path: str, history: list, panels: list) -> None:
     save_figure(fig, path)
 
 
-def plot_image_grid(path: str, images: np.ndarray, columns: int, title: str = "") -> None:
-    """Grey images in [0, 1], shape (n, h, w[, 1]), laid out `columns` to a row, no axes."""
+def plot_image_grid(path: str, images: np.ndarray, columns: int, title: str = "",
+                    column_names: list = None) -> None:
+    """Grey images in [0, 1], shape (n, h, w[, 1]), laid out `columns` to a row, no axes;
+    `column_names` above the columns."""
     rows = int(np.ceil(len(images) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.8 + 0.4))
+    height = rows * 0.8 + 0.4
+    fig, axes = plt.subplots(rows, columns, figsize=(max(columns, 4) * 0.8, height))
     for i, ax in enumerate(np.atleast_1d(axes).ravel()):
         ax.axis("off")
         if i < len(images):
             ax.imshow(np.squeeze(images[i]), cmap="gray_r", vmin=0.0, vmax=1.0)
+        if column_names and i < columns:
+            ax.set_title(column_names[i][:12], fontsize=7)
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout(pad=0.2)
+    fig.tight_layout(pad=0.2, rect=(0, 0, 1, 1 - 0.25 / height if title else 1))
     save_figure(fig, path)
 
 

@@ -26,8 +26,9 @@ GENERATOR_FLAGS = [
     ("--generate", {"type": int, "default": None, "metavar": "N",
                     "help": "instead of training: write N images from the newest saved "
                             "generator (of the run --run names)"}),
-    ("--digit", {"type": int, "metavar": "K",
-                 "help": "with --generate and a conditional generator: images of digit K"}),
+    ("--digit", {"metavar": "K",
+                 "help": "with --generate and a conditional generator: images of class K, "
+                         "its number (a digit, for MNIST) or its name"}),
     ("--interpolate", {"type": int, "default": None, "metavar": "FRAMES",
                        "help": "instead of training: write interpolation.gif, a walk through "
                                "the newest saved generator's latent space in FRAMES frames"}),
@@ -138,8 +139,6 @@ def reading_generator(cfg: dict) -> bool:
     # Not given: None. Given, a count must be one: 0 is refused, not read as "not asked".
     cli.check("generate", cfg, lambda n: None if n is None or n > 0 else
               "must be a positive number of images")
-    cli.check("digit", cfg, lambda k: None if k is None or 0 <= k <= 9 else
-              "must be a digit, 0 to 9")
     cli.check("interpolate", cfg, lambda n: None if n is None or n >= 2 else
               "must be at least 2 frames")
     if cfg["generate"] is None and cfg["interpolate"] is None:

@@ -1,8 +1,10 @@
 """Pictures from a saved MNIST generator, after training: --generate and --interpolate.
 
-A conditional generator (two inputs: a latent point and a digit) draws the digits asked for.
+A conditional generator (two inputs: a latent point and a class) draws the classes asked for;
+their names are in the run's classes.json.
 """
 
+import json
 import os
 
 import keras
@@ -23,7 +25,9 @@ def write_pictures(cfg: dict) -> None:
     g_model = load(cfg["generator"], flag, cfg["digit"])  # once, even when both are asked
     if cfg["generate"]:
         folder = os.path.join(cfg["run_dir"], "generated")
-        names = generate(g_model, cfg["generate"], cfg["digit"], cfg["SEED"], folder,
+        digit = None if cfg["digit"] is None else class_index(g_model, cfg["digit"],
+                                                              cfg["run_dir"])
+        names = generate(g_model, cfg["generate"], digit, cfg["SEED"], folder,
                          os.path.basename(cfg["generator"]))
         print(f"{len(names)} images from {cfg['generator']} in {folder}/ ({names[0]} ...)")
     if cfg["interpolate"]:
@@ -48,14 +52,37 @@ def load(path: str, flag: str, digit=None):
     return g_model
 
 
+def n_classes(g_model) -> int:
+    """How many classes a conditional generator (gan_mnist's layout) was trained on."""
+    return g_model.get_layer("label_map").layers[0].input_dim
+
+
+def class_index(g_model, digit: str, run_dir: str) -> int:
+    """--digit K: a class's number, or its name in the run's classes.json."""
+    n = n_classes(g_model)
+    path = os.path.join(run_dir, "classes.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            names = json.load(f)
+    except (OSError, ValueError):
+        names = [str(k) for k in range(n)]  # a run from before classes.json: MNIST's digits
+    if digit in names:
+        return names.index(digit)
+    if digit.isdigit() and int(digit) < n:
+        return int(digit)
+    raise BadInput(f"--digit must be one of the generator's {n} classes: 0 to {n - 1}, or a "
+                   f"name in {path} (got {digit})")
+
+
 def generate(g_model, n: int, digit, seed: int, folder: str, title: str) -> list:
     """The tutorial's last step: n images into `folder` (emptied first: it holds the latest
-    --generate), as grid.png and one PNG each. Conditional: all of `digit`, or cycling
-    through 0-9 when it is None, the digit in each file's name. Returns the file names."""
+    --generate), as grid.png and one PNG each. Conditional: all of class `digit`, or cycling
+    through the classes when it is None, the class in each file's name. Returns the file
+    names."""
     rng = np.random.default_rng(seed)
     latent = generate_latent_points(g_model.inputs[0].shape[1], n, rng)
     if len(g_model.inputs) == 2:
-        digits = np.full(n, digit) if digit is not None else np.arange(n) % 10
+        digits = np.full(n, digit) if digit is not None else np.arange(n) % n_classes(g_model)
         images = generate_fake_samples(g_model, [latent, digits.astype(np.int32)])[0][0]
         names = [f"digit{k}_{i:03d}.png" for i, k in enumerate(digits)]
     else:
@@ -84,7 +111,7 @@ def interpolate(g_model, n_frames: int, seed: int, gif_path: str) -> None:
         walk = latent_walk(points.reshape(stops, cells, latent_dim), n_frames)
         images, _ = generate_fake_samples(g_model, walk.reshape(-1, latent_dim))
     else:
-        stops = 10
+        stops = n_classes(g_model)
         images = digit_walk(g_model, generate_latent_points(latent_dim, cells, rng), n_frames)
     frames = [plotting.tile_images(frame, WALK_COLUMNS, scale=3)
               for frame in images.reshape(n_frames, cells, 28, 28, 1)]
@@ -95,12 +122,13 @@ def interpolate(g_model, n_frames: int, seed: int, gif_path: str) -> None:
 def digit_walk(g_model, points: np.ndarray, n_frames: int) -> np.ndarray:
     """Images (n_frames * len(points), 28, 28, 1) of a conditional G (gan_mnist's layout:
     sub-models latent_maps, label_map, upsample) for fixed latent points while the digit's
-    embedding glides in a straight line from each digit's to the next's, 0 to 9 and back."""
+    embedding glides in a straight line from each class's to the next's, through all of
+    them and back to the first."""
     label_map = g_model.get_layer("label_map")
-    table = np.asarray(label_map.layers[0].embeddings)  # one vector per digit
-    position = np.arange(n_frames) * 10 / n_frames
+    table = np.asarray(label_map.layers[0].embeddings)  # one vector per class
+    position = np.arange(n_frames) * len(table) / n_frames
     k, t = position.astype(int), (position - position.astype(int))[:, None]
-    vectors = (1 - t) * table[k] + t * table[(k + 1) % 10]
+    vectors = (1 - t) * table[k] + t * table[(k + 1) % len(table)]
     digit_maps = np.asarray(keras.Sequential(label_map.layers[1:])(vectors))
     maps = np.asarray(g_model.get_layer("latent_maps")(points, training=False))
     both = np.concatenate([np.tile(maps, (n_frames, 1, 1, 1)),

@@ -68,9 +68,9 @@ CASES = [
     ("gan_mnist.py", "--output-dir {bad}/empty --interpolate 20", "no saved generator"),
     ("gan_mnist.py", "--output-dir {mnist} --generate 5 --run 9", "--generate: no run 9"),
     ("gan_mnist.py", "--output-dir {cond} --generate 5 --digit 10",
-     "--digit must be a digit, 0 to 9 (got 10)"),
+     "--digit must be one of the generator's 10 classes: 0 to 9, or a name in "),
     ("gan_mnist.py", "--output-dir {cond} --generate 5 --digit -1",
-     "--digit must be a digit, 0 to 9 (got -1)"),
+     "--digit must be one of the generator's 10 classes: 0 to 9, or a name in "),
     ("gan_mnist.py", "--output-dir {mnist} --generate 5 --digit 3",
      "--digit: {mnist}/001/generator_epoch_002.keras is not a conditional generator"),
 ]

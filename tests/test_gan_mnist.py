@@ -43,12 +43,14 @@ def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=Fa
     x, y = dataset
     folder.mkdir(parents=True, exist_ok=True)
     cfg = {"BATCH_SIZE": batch_size, "LATENT_DIM": LATENT_DIM, "CONDITIONAL": conditional,
-           "EPOCH_IMAGES": 0, "G_AVERAGE": 0, "WRONG_DIGITS": gan_mnist.WRONG_DIGITS}
+           "EPOCH_IMAGES": 0, "G_AVERAGE": 0, "WRONG_DIGITS": gan_mnist.WRONG_DIGITS,
+           "classes": image_data.CLASS_NAMES["mnist"]}
     scorer = digit_classifier.scorer(digit_classifier.define_classifier())
     eval_rng = np.random.default_rng(99)  # not the training stream, as in main()
     latent, digits, grid = gan_mnist.fixed_points(cfg, 20, eval_rng)
     real = [x[:20], y[:20].astype(np.int32)] if conditional else x[:20]
-    evaluation = {"latent": latent, "digits": digits, "real": real, "grid": grid,
+    evaluation = {**gan_mnist.grid_layout(cfg), "latent": latent, "digits": digits, "real": real,
+                  "grid": grid,
                   "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
     run = Run(str(folder), d, g, gan, rng, iterations, iterations, {"script": "test"},
               tensorboard=False)
@@ -141,7 +143,7 @@ def test_offline_falls_back_to_the_bundled_sample_with_one_warning(monkeypatch, 
         raise Exception("URL fetch failure: Name or service not known")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
-    x, y, x_held, y_held, source = image_data.load_images(None)
+    x, y, x_held, y_held, classes, source = image_data.load_images(None)
     out = capsys.readouterr().out
     assert out.count("warning:") == 1 and "bundled" in out and "--data" in out
     assert "bundled" in source
@@ -152,10 +154,10 @@ def test_offline_falls_back_to_the_bundled_sample_with_one_warning(monkeypatch, 
 
 def test_an_npz_path_is_loaded_and_split(tmp_path, sample):
     path = tmp_path / "digits.npz"
-    np.savez(path, x_train=sample[0][:300], y_train=sample[1][:300])
-    x, y, x_held, y_held, source = image_data.load_images(image_data.load_npz(str(path)))
+    np.savez(path, x_train=sample[0][::16][:300], y_train=sample[1][::16][:300])  # all ten
+    x, y, x_held, y_held, classes, source = image_data.load_images(image_data.read(str(path)))
     assert len(x) == 270 and len(x_held) == 30 and source == "the --data images"
-    assert len(y) == 270 and len(y_held) == 30
+    assert len(y) == 270 and len(y_held) == 30 and classes == [str(k) for k in range(10)]
 
 
 def bad_files(folder, sample):
@@ -168,7 +170,7 @@ def bad_files(folder, sample):
             ("wrong shape", dict(x_train=x.reshape(50, 784), y_train=y), "must have shape"),
             ("wrong dtype", dict(x_train=x.astype(np.float64), y_train=y), "must be uint8"),
             ("no x_train", dict(a=x, b=y), "has no x_train array, nor a single array"),
-            ("bad labels", dict(x_train=x, y_train=y + 10), "must be 50 digits 0-9"),
+            ("bad labels", dict(x_train=x, y_train=y + 100), "must be 50 class numbers 0 to 99"),
             ("object array", dict(x_train=np.array([None] * 50), y_train=y), "not a readable")]:
         np.savez(folder / f"{name}.npz", **arrays)
         cases[name] = (folder / f"{name}.npz", message)

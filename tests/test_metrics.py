@@ -32,5 +32,5 @@ def test_frechet_distance_sees_a_different_spread():
 
 def test_class_shares_and_confident_share():
     probs = np.array([[0.95, 0.05], [0.6, 0.4], [0.1, 0.9]])
-    np.testing.assert_allclose(metrics.class_shares(probs, n_classes=2), [2 / 3, 1 / 3])
+    np.testing.assert_allclose(metrics.class_shares(probs), [2 / 3, 1 / 3])
     assert metrics.confident_share(probs) == pytest.approx(2 / 3)
