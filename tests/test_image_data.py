@@ -129,12 +129,17 @@ def test_bad_image_sets_fail_with_one_line_and_write_nothing(tmp_path, digits):
         assert "Traceback" not in result.stderr and not out.exists(), name
 
 
-def test_an_unlabelled_folder_trains_draws_and_saves_without_the_classifier(tmp_path,
-                                                                              digits):
-    folder = tmp_path / "mine"
-    write_folder(folder, digits[0][::20])  # 250 images: 225 to train on
+@pytest.mark.parametrize("form", ["folder", "npz"])
+def test_an_unlabelled_set_trains_draws_and_saves_without_the_classifier(form, tmp_path,
+                                                                         digits):
+    data = tmp_path / "mine"  # 250 images: 225 to train on
+    if form == "folder":
+        write_folder(data, digits[0][::20])
+    else:
+        data = tmp_path / "mine.npz"
+        np.savez(data, digits[0][::20])
     out = tmp_path / "out"
-    result = run_script("gan_mnist.py", "--data", str(folder), "--output-dir", str(out),
+    result = run_script("gan_mnist.py", "--data", str(data), "--output-dir", str(out),
                         *TINY_MNIST)
     assert result.returncode == 0, result.stderr
     assert "225 training images, 25 held out, no labels" in result.stdout
