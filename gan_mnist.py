@@ -259,15 +259,10 @@ def fixed_points(cfg: dict, n: int, rng: np.random.Generator) -> tuple:
     latent = generate_conditional_latent_points(latent_dim, n, rng, n_classes, digits)
     # Ten latent points, one per row; column k asks each of them for class k (the first ten).
     points = sampling.generate_latent_points(latent_dim, GRID_COLUMNS ** 2, rng)
-    columns = grid_columns(cfg)
+    columns = grid_layout(cfg)["columns"]
     grid = [np.repeat(points[:GRID_COLUMNS], columns, axis=0),
             np.tile(np.arange(columns, dtype=np.int32), GRID_COLUMNS)]
     return latent, digits, grid
-
-
-def grid_columns(cfg: dict) -> int:
-    """The grids' columns: ten images a row; conditional: one class a column, ten at most."""
-    return min(len(cfg["classes"]), GRID_COLUMNS) if cfg["CONDITIONAL"] else GRID_COLUMNS
 
 
 def prepare_evaluation(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator) -> dict:
@@ -298,10 +293,12 @@ def prepare_evaluation(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator
 
 
 def grid_layout(cfg: dict) -> dict:
-    """The grids' columns, and their names (conditional: the classes; else None)."""
-    columns = grid_columns(cfg)
-    return {"columns": columns,
-            "column_names": cfg["classes"][:columns] if cfg["CONDITIONAL"] else None}
+    """The grids' columns: ten images a row; conditional: one class a column (the first
+    ten), named."""
+    if not cfg["CONDITIONAL"]:
+        return {"columns": GRID_COLUMNS, "column_names": None}
+    names = cfg["classes"][:GRID_COLUMNS]
+    return {"columns": len(names), "column_names": names}
 
 
 def measure(g_model, d_model, evaluation: dict) -> dict:
