@@ -485,10 +485,8 @@ def parse_args(argv=None) -> tuple:
               f"must be 0 (all the images) or at least --batch-size ({cfg['BATCH_SIZE']})")
     if run_folders.reading_generator(cfg):  # --generate, --interpolate: nothing to train
         return cfg, None
-    data = image_data.read(cfg["DATA"])
     cfg = run_folders.prepare(cfg, given, "gan_mnist.py")
-    if cfg["resume"] and "DATA" not in given:
-        data = image_data.read(cfg["DATA"])  # the images the run was started with
+    data = image_data.read(cfg["DATA"])  # resuming: the images the run was started with
     if isinstance(data, tuple):  # a file or a folder, read already
         n_train = len(data[0]) - image_data.held_out_size(len(data[0]))
         cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
