@@ -1,24 +1,28 @@
-"""A GAN that learns a curve such as y = x² from samples: the classic 1D Keras GAN tutorial,
-correct on Keras 3, with objective numbers instead of eyeballing.
+"""A GAN that learns a curve such as y = x² from samples: the classic 1D Keras GAN tutorial
+(https://machinelearningmastery.com/how-to-develop-a-generative-adversarial-network-for-a-1-
+dimensional-function-from-scratch-in-keras/), correct on Keras 3, with objective numbers.
 
     python gan_1d.py                        # learn y = x²; each run writes to outputs/gan_1d/NNN/
     python gan_1d.py --target sine --seed 3
     python gan_1d.py --help                 # every hyperparameter below is a flag
 
-The discriminator D learns to tell real points (x, f(x)) from generated ones. The generator G
-turns random latent points into (x, y) points and learns, through the composite model G -> D
-with D frozen, to make D call them real. Every thousand iterations we measure how far the
-generated points lie from the curve and how evenly they cover its domain, and draw D's view.
-
-The tutorial: https://machinelearningmastery.com/how-to-develop-a-generative-adversarial-
-network-for-a-1-dimensional-function-from-scratch-in-keras/ (Jason Brownlee, 2019).
+D learns to tell real points (x, f(x)) from generated ones; G turns random latent points into
+points and learns, through the composite G -> D with D frozen, to make D call them real.
 """
 
 import os
 
 import numpy as np
 
-from common import cli, run_folders
+from common.quiet_tensorflow import SETUP  # first: TensorFlow loads here, without its chatter
+import keras
+
+from common import cli, diagnoses, plotting, run_folders, sampling, saving
+from common.metrics import d_accuracies, ks_to_uniform, mean_abs_error
+from common.results import save_model_summaries, save_results
+from common.run import Run
+from common.sampling import as_the_composite_sees_it, generate_fake_samples
+from common.sampling import generate_latent_points
 
 # --- Hyperparameters: each one is also a flag (BATCH_SIZE <-> --batch-size) -----------------
 TARGET = "x2"                  # the curve to learn: x2, sine, gaussian, cubic or poly
@@ -43,9 +47,8 @@ TENSORBOARD = True             # write TensorBoard logs to the run's tensorboard
 OUTPUT_DIR = "outputs/gan_1d"  # each run writes to a new numbered folder here: 001, 002 ...
 # --- end of hyperparameters ------------------------------------------------------------------
 
-# The curves: name -> (f, domain of x). Real samples are (x, f(x)) with x uniform on the domain.
-# All share the tutorial's domain and a height of about 0.25 to 0.5, so the same error bar
-# fits them all; poly's steep walls need a deeper D (README: "Why these layers").
+# The curves: name -> (f, domain of x). Real samples are (x, f(x)), x uniform on the domain. All
+# share the tutorial's domain and a height of 0.25 to 0.5, so one error bar fits them all.
 TARGETS = {
     "x2": (lambda x: x ** 2, (-0.5, 0.5)),                               # the tutorial's parabola
     "sine": (lambda x: 0.25 * np.sin(2 * np.pi * x), (-0.5, 0.5)),       # one full period
@@ -70,14 +73,10 @@ def hidden_layers(n_layers: int, units: int, activation: str) -> list:
 
 def define_discriminator(pack: int, n_layers: int, hidden: int, activation: str,
                          learning_rate, beta_1: float):
-    """D: a pack of `pack` points (x, y) -> the probability that the pack is real.
-
-    Judging a few points at once (PacGAN, Lin et al. 2018, https://arxiv.org/abs/1712.04086)
-    shows D what no single point can: generated packs whose points all come from one part of
-    the curve, where real packs come from all over it. So D notices a G that traces the
-    curve well but drops part of it, and G is pushed to cover it all. PACK = 1 is the
-    tutorial's D, which judges one point at a time.
-    """
+    """D: a pack of `pack` points (x, y) -> the probability that the pack is real. Judging a
+    few points at once (PacGAN, https://arxiv.org/abs/1712.04086) shows D what no single point
+    can: generated packs whose points all come from one part of the curve. So D notices a G
+    that drops part of the curve. PACK = 1 is the tutorial's D, one point at a time."""
     model = keras.Sequential([
         keras.Input(shape=(pack, 2)),
         keras.layers.Flatten(),  # the pack's points side by side: x1, y1, x2, y2, ...
@@ -104,10 +103,8 @@ def define_generator(latent_dim: int, n_layers: int, hidden: int, activation: st
 
 
 def define_gan(g_model, d_model, learning_rate, beta_1: float):
-    """The composite G -> D that trains G to make D say "real". D is frozen here as in the
-    tutorial; on Keras 3 that alone is not enough: train() sets D.trainable before each update.
-    It takes packs of latent points, shape (pack, latent_dim), like D's packs of points.
-    """
+    """The composite G -> D that trains G to make D say "real", on packs of latent points. D is
+    frozen here as in the tutorial; on Keras 3 that is not enough: see train()."""
     d_model.trainable = False
     model = keras.Sequential([
         keras.Input(shape=(d_model.input_shape[1], g_model.input_shape[1])),
@@ -147,39 +144,15 @@ def in_packs(samples: np.ndarray, pack: int) -> np.ndarray:
 
 # --- The evaluation --------------------------------------------------------------------------
 
-def mean_abs_error(points: np.ndarray, target: str) -> float:
-    """Mean |y - f(x)| of the points: 0 when every point lies on the curve."""
-    f, _ = TARGETS[target]
-    return float(np.mean(np.abs(points[:, 1] - f(points[:, 0]))))
-
-
 def measure(g_model, d_model, target: str, eval_real: np.ndarray,
             eval_latent: np.ndarray) -> tuple:
     """The four numbers of an evaluation (ks: how evenly the points' x covers the domain),
     and the generated points they were measured on."""
     pack = d_model.input_shape[1]
-    fake, _ = generate_fake_samples(g_model, eval_latent)
+    (f, domain), (fake, _) = TARGETS[target], generate_fake_samples(g_model, eval_latent)
     acc_real, acc_fake = d_accuracies(d_model, in_packs(eval_real, pack), in_packs(fake, pack))
-    return {"acc_real": acc_real, "acc_fake": acc_fake, "mae": mean_abs_error(fake, target),
-            "ks": ks_to_uniform(fake[:, 0], *TARGETS[target][1])}, fake
-
-
-def the_curve(target: str) -> np.ndarray:
-    """400 points (x, f(x)) along the target's curve, for the plots."""
-    f, (lo, hi) = TARGETS[target]
-    x = np.linspace(lo, hi, 400)
-    return np.stack([x, f(x)], axis=1)
-
-
-def discriminator_view(d_model, curve: np.ndarray, company: np.ndarray) -> np.ndarray:
-    """D's verdict on every point of the frame's window around `curve`: (VIEW_SIZE,
-    VIEW_SIZE) values from 0 (fake) to 1 (real), in one call of D. D judges packs, so each
-    point is judged in a pack with the same PACK - 1 real points, `company` (none when PACK
-    is 1)."""
-    points = plotting.grid_points(*plotting.scatter_limits(curve), VIEW_SIZE)
-    packs = np.concatenate(
-        [points[:, None], np.broadcast_to(company, (len(points), *company.shape))], axis=1)
-    return np.asarray(d_model(packs, training=False)).reshape(VIEW_SIZE, VIEW_SIZE)
+    return {"acc_real": acc_real, "acc_fake": acc_fake, "mae": mean_abs_error(fake, f),
+            "ks": ks_to_uniform(fake[:, 0], *domain)}, fake
 
 
 def frame_path(out_dir: str, iteration: int) -> str:
@@ -189,13 +162,12 @@ def frame_path(out_dir: str, iteration: int) -> str:
 def summarize_performance(iteration: int, g_model, d_model, target: str,
                           eval_real: np.ndarray, eval_latent: np.ndarray, n_plot: int,
                           out_dir: str) -> dict:
-    """Measure the models and save a frame: D's view as the background, the curve, real and
-    generated points, always of the same real and latent points, so that numbers and frames
-    compare. Returns the metrics, with d_range: how far D's verdict varies over the view (near
-    0: D says the same everywhere)."""
+    """Measure the models and save a frame (D's view behind the curve, real and generated
+    points), always of the same points, so that frames compare. Returns the metrics, with
+    d_range: how far D's verdict varies over the view (near 0: the same everywhere)."""
     metrics, fake = measure(g_model, d_model, target, eval_real, eval_latent)
-    curve, company = the_curve(target), eval_real[:d_model.input_shape[1] - 1]
-    view = discriminator_view(d_model, curve, company)
+    curve, company = plotting.curve(*TARGETS[target]), eval_real[:d_model.input_shape[1] - 1]
+    view = plotting.discriminator_view(d_model, curve, company, VIEW_SIZE)
     plotting.plot_scatter(
         frame_path(out_dir, iteration), eval_real, fake, curve,
         f"{target}, iteration {iteration}: mean |y - f(x)| = {metrics['mae']:.4f}, "
@@ -207,9 +179,8 @@ def summarize_performance(iteration: int, g_model, d_model, target: str,
 
 def train(g_model, d_model, gan_model, run, cfg: dict, rng: np.random.Generator,
           eval_real: np.ndarray, eval_latent: np.ndarray) -> list:
-    """The tutorial's train(): alternate D's and G's updates; evaluate every EVAL_EVERY
-    iterations. `run` (common/run.py) counts the iterations, resumes, keeps the history and
-    the checkpoint. Returns the history: one row of numbers per evaluation."""
+    """The tutorial's train(): alternate D's and G's updates, evaluate every EVAL_EVERY
+    iterations. `run` (common/run.py) keeps the books: iterations, resume, history, checkpoint."""
     half, latent_dim, pack = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"], cfg["PACK"]
     draw_fakes = as_the_composite_sees_it(g_model)
     for i in run.iterations():
@@ -241,20 +212,17 @@ def train(g_model, d_model, gan_model, run, cfg: dict, rng: np.random.Generator,
 def main(cfg: dict) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
     out = cfg["run_dir"]
-    print(f"{out}: {'resuming' if cfg['resume'] else 'a new run'} (TensorFlow "
-          f"{tf.__version__}, Keras {keras.__version__}, on the {DEVICE})", flush=True)
-    saving.save_json(os.path.join(out, "config.json"), run_folders.hyperparameters(cfg))
+    print(f"{out}: {'resuming' if cfg['resume'] else 'a new run'} ({SETUP})", flush=True)
+    saving.save_config(out, cfg)  # config.json
     keras.utils.set_random_seed(cfg["SEED"])  # the models' initial weights
-    # Separate random streams: training draws never shift the fixed evaluation sets.
-    train_seed, eval_seed = np.random.SeedSequence(cfg["SEED"]).spawn(2)
-    rng, eval_rng = np.random.default_rng(train_seed), np.random.default_rng(eval_seed)
+    rng, eval_rng = sampling.random_streams(cfg["SEED"])  # training's, and the evaluations'
     eval_real, _ = generate_real_samples(cfg["TARGET"], cfg["N_EVAL"], eval_rng)
     eval_latent = generate_latent_points(cfg["LATENT_DIM"], cfg["N_EVAL"], eval_rng)
 
     d_model, g_model, gan_model = define_models(cfg)
-    run = Run(out, d_model, g_model, gan_model, rng, cfg["ITERATIONS"], cfg["EVAL_EVERY"],
-              {"script": "gan_1d.py", "config": run_folders.hyperparameters(cfg)},
-              show=("acc_real", "acc_fake", "mae", "ks"), tensorboard=cfg["TENSORBOARD"],
+    save_model_summaries(out, d_model, g_model, gan_model)  # models.txt: each summary()
+    run = Run(cfg, "gan_1d.py", (d_model, g_model, gan_model), rng, cfg["ITERATIONS"],
+              cfg["EVAL_EVERY"], show=("acc_real", "acc_fake", "mae", "ks"),
               diagnose=diagnoses.curve_troubles)  # warnings that name a run's trouble
     history = train(g_model, d_model, gan_model, run, cfg, rng, eval_real, eval_latent)
 
@@ -265,11 +233,8 @@ def main(cfg: dict) -> dict:
         ("KS distance of generated x to the uniform domain", ["ks"], True),
     ], [frame_path(out, row["iteration"]) for row in history])
     # The final numbers come from the saved file, which proves it holds the trained generator.
-    final, _ = measure(keras.models.load_model(generator), d_model, cfg["TARGET"], eval_real,
-                       eval_latent)
-    final = {"iteration": history[-1]["iteration"], **final,
-             "train_seconds": history[-1]["train_seconds"], "warnings": run.warnings}
-    saving.save_json(os.path.join(out, "metrics.json"), final)
+    final = run.finish(measure(keras.models.load_model(generator), d_model, cfg["TARGET"],
+                               eval_real, eval_latent)[0])  # metrics.json
     print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} points: "
           f"mae {final['mae']:.4f} ks {final['ks']:.4f}", flush=True)
     return final
@@ -278,50 +243,22 @@ def main(cfg: dict) -> dict:
 # --- The command line ------------------------------------------------------------------------
 
 def parse_args(argv=None) -> dict:
-    """The hyperparameters above, overridden by flags and checked before TensorFlow loads;
-    cfg["run_dir"] is the run's folder. With --resume, the configuration is the one saved in
-    that run's checkpoint. Raises BadInput (common/errors.py) for bad input.
-    """
+    """The hyperparameters above, overridden by flags and checked; cfg["run_dir"] is the
+    run's folder. With --resume, the configuration is the one saved in that run's checkpoint.
+    Raises BadInput (common/errors.py) for bad input."""
     cfg, given = cli.parse_hyperparameters(
         __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
         extra_flags=run_folders.FLAGS,
-        rules={"TARGET": [cli.one_of(TARGETS)],
-               **{name: [cli.positive] for name in ("ITERATIONS", "LATENT_DIM", "PACK",
-                  "D_LAYERS", "D_HIDDEN", "G_LAYERS", "G_HIDDEN", "LEARNING_RATE",
-                  "EVAL_EVERY", "N_EVAL", "N_PLOT")},
-               "ACTIVATION": [cli.one_of(ACTIVATIONS)],
-               "G_OUTPUT": [cli.one_of(("linear", "tanh"))],
-               "BATCH_SIZE": [cli.positive, cli.even],
-               "BETA_1": [cli.non_negative, cli.at_most(0.999, "0.999")],
-               "SEED": [cli.non_negative, cli.at_most(2 ** 32 - 1, "2**32 - 1")]})
-    cli.check("BATCH_SIZE", cfg, lambda n: None if n % (2 * cfg["PACK"]) == 0 else
-              f"must be a multiple of 2 x --pack ({2 * cfg['PACK']}): D's batch is half "
-              f"real packs, half fake packs")
+        rules={"TARGET": [cli.one_of(TARGETS)], "ACTIVATION": [cli.one_of(ACTIVATIONS)]})
+    # (The other hyperparameters' rules are in cli.RULES.)
+    cli.check("BATCH_SIZE", cfg, cli.multiple_of(2 * cfg["PACK"], "2 x --pack", ": D's batch is "
+                                                 "half real packs, half fake packs"))
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
     cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))
-    cli.check("N_EVAL", cfg, lambda n: None if n % cfg["PACK"] == 0 else
-              f"must be a multiple of --pack ({cfg['PACK']})")
+    cli.check("N_EVAL", cfg, cli.multiple_of(cfg["PACK"], "--pack"))
     cfg = run_folders.prepare(cfg, given, "gan_1d.py")
     return run_folders.ready(cfg)  # last: it makes the run's folder
 
 
 if __name__ == "__main__":
-    CONFIG = cli.run_main(parse_args)  # bad flags fail here, in milliseconds, before TensorFlow
-
-# TensorFlow loads only now, once the flags are checked; the functions above find these names
-# when they run.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
-with cli.native_stderr_hidden():  # ...and not its start-up chatter on machines without a GPU
-    import keras  # noqa: E402
-    import tensorflow as tf  # noqa: E402
-    DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-
-from common import diagnoses, plotting, saving  # noqa: E402
-from common.metrics import d_accuracies, ks_to_uniform  # noqa: E402
-from common.results import save_results  # noqa: E402
-from common.run import Run  # noqa: E402
-from common.sampling import as_the_composite_sees_it, generate_fake_samples  # noqa: E402
-from common.sampling import generate_latent_points  # noqa: E402
-
-if __name__ == "__main__":
-    cli.run_main(main, CONFIG)
+    cli.run_main(lambda: main(parse_args()))  # bad input: one line on stderr, exit status 2

@@ -20,17 +20,16 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, ROOT)  # the scripts and common/ (pyproject.toml allows imports below this)
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import gan_1d  # first: it loads TensorFlow quietly
+import keras
+import numpy as np
+import tensorflow as tf
 
-import gan_1d  # noqa: E402
-from common import cli, plotting  # noqa: E402
-from common.run import Run  # noqa: E402
-from common.sampling import generate_latent_points  # noqa: E402
+from common import cli, plotting
+from common.run import Run
+from common.sampling import generate_latent_points
 
 
 def default_models():
@@ -51,8 +50,8 @@ def loop_figures(n: int, batch: int) -> None:
             """ms per iteration of gan_1d.train, evaluations excluded (as its history says),
             evaluating and logging as often as gan_1d.py does."""
             folder = tempfile.mkdtemp(dir=tmp)
-            run = Run(folder, d, g, gan, rng, iterations, min(iterations, gan_1d.EVAL_EVERY),
-                      {"script": "bench"}, tensorboard=tensorboard)
+            run = Run({"run_dir": folder, "TENSORBOARD": tensorboard}, "bench", (d, g, gan), rng,
+                      iterations, min(iterations, gan_1d.EVAL_EVERY))
             history = gan_1d.train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
             return 1000 * history[-1]["train_seconds"] / iterations
 
@@ -81,16 +80,15 @@ def loop_figures(n: int, batch: int) -> None:
 
         # One frame with D's view and one without, in turn, ten times each.
         fake = np.asarray(g(eval_latent))
-        company = eval_real[:pack - 1]
+        company, curve = eval_real[:pack - 1], plotting.curve(*gan_1d.TARGETS["x2"])
         with_view, without = [], []
         for _ in range(10):
             start = time.perf_counter()
-            view = gan_1d.discriminator_view(d, gan_1d.the_curve("x2"), company)
-            plotting.plot_scatter(os.path.join(tmp, "a.png"), eval_real, fake,
-                                  gan_1d.the_curve("x2"), "x2", 500, d_view=view)
+            view = plotting.discriminator_view(d, curve, company, gan_1d.VIEW_SIZE)
+            plotting.plot_scatter(os.path.join(tmp, "a.png"), eval_real, fake, curve, "x2", 500,
+                                  d_view=view)
             middle = time.perf_counter()
-            plotting.plot_scatter(os.path.join(tmp, "b.png"), eval_real, fake,
-                                  gan_1d.the_curve("x2"), "x2", 500)
+            plotting.plot_scatter(os.path.join(tmp, "b.png"), eval_real, fake, curve, "x2", 500)
             with_view.append(middle - start)
             without.append(time.perf_counter() - middle)
     on, off, bare = np.median(on), np.median(off), np.median(bare)

@@ -18,7 +18,7 @@ from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from common import image_data  # noqa: E402
+from common import image_data
 
 READ = """
 import resource, sys, time

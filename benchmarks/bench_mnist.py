@@ -14,15 +14,14 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import gan_mnist as gm  # first: it loads TensorFlow quietly
+import keras
+import numpy as np
+import tensorflow as tf
 
-import gan_mnist as gm  # noqa: E402
-from common import cli, digit_classifier, image_data  # noqa: E402
-from common.run import Run  # noqa: E402
+from common import cli, digit_classifier, evaluation, image_data
+from common.run import Run
 
 # (name, conditional, D filters, G filters, batch size)
 SETUPS = [
@@ -45,16 +44,16 @@ def ms_per_iteration(conditional: bool, d_filters: int, g_filters: int, batch: i
     g_average = keras.models.clone_model(g)
     scorer = digit_classifier.scorer(digit_classifier.define_classifier())
     x, y = dataset
-    latent, digits, grid = gm.fixed_points(cfg, 100, rng)
+    layout = evaluation.grid_layout(cfg["classes"], conditional, 10)
+    latent, digits, grid = evaluation.fixed_points(cfg, 100, rng, layout["columns"], 10)
     real = [x[:100], y[:100].astype(np.int32)] if conditional else x[:100]
-    evaluation = {**gm.grid_layout(cfg), "latent": latent, "digits": digits, "grid": grid,
-                  "real": real,
-                  "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
+    setup = {**layout, "latent": latent, "digits": digits, "grid": grid, "real": real,
+             "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
     total = 0.0
     for n in (3, iterations):  # the first run traces; the second is timed
-        run = Run(tempfile.mkdtemp(dir=tmp), d, g, gan, rng, n, n, {"script": "bench"},
-                  tensorboard=True, g_average=g_average)
-        total = gm.train(g, d, gan, g_average, run, cfg, dataset, rng, evaluation)[-1][
+        run = Run({"run_dir": tempfile.mkdtemp(dir=tmp), "TENSORBOARD": True}, "bench",
+                  (d, g, gan), rng, n, n, g_average=g_average)
+        total = gm.train(g, d, gan, g_average, run, cfg, dataset, rng, setup, n)[-1][
             "train_seconds"]
     return 1000 * total / iterations
 
@@ -68,7 +67,7 @@ def main():
           f"{os.cpu_count()} CPU cores, {args.iterations} iterations a figure")
     x, y, _, _, _, _ = image_data.load_images((*image_data.load_npz(image_data.BUNDLED_SAMPLE),
                                                image_data.CLASS_NAMES["mnist"]))
-    dataset = gm.scale(x), y
+    dataset = image_data.scale(x), y
     times = {}
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         for _ in range(2):  # in turn, twice: the machine's speed drifts

@@ -19,12 +19,15 @@ def average_copy(g_model):
 
 
 def updater(g_average, g_model, decay: float):
-    """A function `update(iteration)` that moves the average towards G's weights:
+    """A function `update(iteration)` that moves the average towards G's weights (one that
+    does nothing when g_average is None, a run without an average):
     average = k * average + (1 - k) * G, with k = decay, or less in the first iterations
     ((1 + i) / (10 + i)), so that the random starting weights are soon forgotten.
 
     Every weight is averaged, BatchNorm's moving statistics included.
     """
+    if g_average is None:
+        return lambda iteration: None
     pairs = list(zip(g_average.weights, g_model.weights))
 
     @tf.function

@@ -5,12 +5,10 @@ and `# --- end of hyperparameters`, is a hyperparameter: it gets the flag `--nam
 case, `_` -> `-`), typed like its default. Where it stands decides that, not its comment:
 the comment at the end of its line (or, failing that, the comment lines right above it) is
 only its help text. Constants outside the fence are not flags.
-Nothing here imports TensorFlow, so bad input fails in milliseconds. Rules raise BadInput;
-run_main is the one place that prints the line and ends the process.
+Rules raise BadInput; run_main is the one place that prints the line and ends the process.
 """
 
 import argparse
-import contextlib
 import os
 import re
 import sys
@@ -74,12 +72,13 @@ def _typed(kind: type) -> Callable[[str], object]:
 
 
 def parse_hyperparameters(script_path: str, namespace: dict, description: str,
-                          rules: dict, argv: Optional[list] = None,
+                          rules: Optional[dict] = None, argv: Optional[list] = None,
                           extra_flags: Iterable[tuple] = ()) -> tuple:
-    """Parse the flags of the script's hyperparameters, check `rules`.
+    """Parse the flags of the script's hyperparameters, check RULES and `rules`.
 
     Defaults come from `namespace` (the script's globals()). `rules` maps NAME to a list of
-    Rule functions; the first complaint ends the program. `extra_flags` are (flag, kwargs)
+    Rule functions (after RULES' for that name, if any); the first complaint ends the
+    program. `extra_flags` are (flag, kwargs)
     pairs for argparse that are not hyperparameters. Returns NAME -> value, and the set of
     NAMEs given on the command line (--resume checks those against the checkpoint).
     Raises BadInput.
@@ -109,8 +108,8 @@ def parse_hyperparameters(script_path: str, namespace: dict, description: str,
     parser.error = one_line_error
     parsed = vars(parser.parse_args(argv))
     values = {**{name: namespace[name] for name in helps}, **parsed}
-    for name, name_rules in rules.items():
-        for rule in name_rules:
+    for name in helps:
+        for rule in RULES.get(name, []) + (rules or {}).get(name, []):
             check(name, values, rule)
     return values, set(helps) & set(parsed)
 
@@ -137,21 +136,6 @@ def check(name: str, values: dict, rule: Rule) -> None:
     problem = rule(values[name])
     if problem:
         raise BadInput(f"{flag_name(name)} {problem} (got {values[name]!r})")
-
-
-@contextlib.contextmanager
-def native_stderr_hidden():
-    """Hide what C++ code writes to stderr inside the block (TensorFlow's start-up chatter,
-    such as "Could not find cuda drivers"); Python's own errors still show after it."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 # --- Rules ---------------------------------------------------------------------------------
@@ -190,3 +174,25 @@ def writable_folder(path: str) -> Optional[str]:
     except OSError as e:
         return f"is not a writable folder ({e.strerror})"
     return None
+
+
+def multiple_of(unit: int, what: str, why: str = "") -> Rule:
+    return lambda value: None if value % unit == 0 else \
+        f"must be a multiple of {what} ({unit}){why}"
+
+
+# The rules of the scripts' hyperparameters, by name: parse_hyperparameters checks those of
+# the names a script has (a script adds its own, such as the choices of its tables).
+RULES = {
+    **{name: [positive] for name in (
+        "LATENT_DIM", "LEARNING_RATE", "EVAL_EVERY", "N_EVAL",  # both scripts
+        "ITERATIONS", "PACK", "D_LAYERS", "D_HIDDEN", "G_LAYERS", "G_HIDDEN", "N_PLOT",  # 1D
+        "EPOCHS", "D_FILTERS", "G_FILTERS", "CONDITIONAL_LEARNING_RATE", "LABEL_EMBEDDING")},
+    "BATCH_SIZE": [positive, even],
+    "BETA_1": [non_negative, at_most(0.999, "0.999")],
+    "SEED": [non_negative, at_most(2 ** 32 - 1, "2**32 - 1")],
+    "G_OUTPUT": [one_of(("linear", "tanh"))],
+    "EPOCH_IMAGES": [non_negative],
+    "WRONG_DIGITS": [non_negative, at_most(1.0, "1, a whole batch more")],
+    "G_AVERAGE": [non_negative, at_most(0.9999, "0.9999")],
+}

@@ -40,7 +40,7 @@ def train_classifier(x, y, x_held, y_held, folder: str, n_classes: int = 10):
     path, info_path = (os.path.join(folder, f"classifier_{fingerprint}.{ext}")
                        for ext in ("keras", "json"))
     try:
-        with open(info_path) as f:
+        with open(info_path, encoding="utf-8") as f:
             if json.load(f)["fingerprint"] == fingerprint:
                 return keras.models.load_model(path)
     except (OSError, ValueError, KeyError):

@@ -1,13 +1,15 @@
 """The images gan_mnist.py learns, from what --data names: nothing (full MNIST, or the bundled
 sample offline), a Keras dataset's name, an .npz, or a folder of images. Files and folders
-are read and checked with numpy and Pillow only, so --data is checked before TensorFlow loads.
+are read and checked (read, check_fits) before a run's folder is made.
 """
 
 import os
 
+import keras
 import numpy as np
 from PIL import Image
 
+from common import cli
 from common.errors import BadInput
 
 BUNDLED_SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -166,7 +168,6 @@ def load_images(data) -> tuple:
     in the cache. Keras' sets hold out their test set; a file or folder a fixed 10 %.
     """
     if data is None or isinstance(data, str):
-        import keras  # here, not above: the checks of --data run before TensorFlow loads
         name = data or "mnist"
         try:
             (x, y), (x_held, y_held) = getattr(keras.datasets, name).load_data()
@@ -188,3 +189,50 @@ def load_images(data) -> tuple:
     held, train = np.split(order, [held_out_size(len(x))])
     labels = (None, None) if y is None else (y[train], y[held])
     return x[train], labels[0], x[held], labels[1], names, "the --data images"
+
+
+def scale(x: np.ndarray) -> np.ndarray:
+    """uint8 pixels 0-255 -> float32 in [0, 1] with a channel axis, as the models expect."""
+    return (x.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def steps_per_epoch(cfg: dict, n_train: int) -> int:
+    """Iterations per epoch: the tutorial's n_images // batch size, with n_images capped at
+    EPOCH_IMAGES, so that full MNIST's 60,000 images give the same few-minute run as the
+    bundled sample's 4,500."""
+    n_images = min(n_train, cfg["EPOCH_IMAGES"]) if cfg["EPOCH_IMAGES"] else n_train
+    return n_images // cfg["BATCH_SIZE"]
+
+
+def check_fits(data, cfg: dict) -> None:
+    """Refuse (BadInput) images that read() returned and that cannot serve cfg's run: fewer
+    training images than a batch; --conditional without labels, or with one class. Keras'
+    sets are checked once loaded (load_for_training)."""
+    if not isinstance(data, tuple):
+        return
+    n_train = len(data[0]) - held_out_size(len(data[0]))
+    cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
+    if cfg["CONDITIONAL"] and data[1] is None:
+        raise BadInput(f"--conditional needs labelled images, and {cfg['DATA']} has no "
+                       f"labels (class folders, or an .npz with y_train, have them)")
+    if cfg["CONDITIONAL"] and len(data[2]) < 2:
+        raise BadInput(f"--conditional needs at least two classes, and {cfg['DATA']} has "
+                       f"one ({data[2][0]})")
+
+
+def load_for_training(cfg: dict, step_size: float) -> tuple:
+    """load_images(cfg["data"]), scaled to [0, 1], and the iterations per epoch; says which
+    images and how many, and what an epoch is (with `step_size`). Refuses a batch larger than
+    the training images. Returns x, y, x_held, y_held, class names, iterations per epoch."""
+    x, y, x_held, y_held, classes, source = load_images(cfg["data"])
+    print(f"data: {source}: {len(x)} training images, {len(x_held)} held out, " + (
+        f"{len(classes)} classes ({', '.join(classes[:10])}{' ...' * (len(classes) > 10)})"
+        if classes else "no labels"), flush=True)
+    cli.check("BATCH_SIZE", cfg, cli.at_most(len(x), "the number of training images"))
+    steps = steps_per_epoch(cfg, len(x))
+    print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
+        f"{steps * cfg['BATCH_SIZE']:,} of the {len(x):,} training images; --epoch-images 0 "
+        f"for full passes)" if steps < len(x) // cfg["BATCH_SIZE"] else
+        f"a pass over the {len(x):,} training images)") + f", step size {step_size:g}",
+          flush=True)
+    return scale(x), y, scale(x_held), y_held, classes, steps

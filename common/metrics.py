@@ -11,6 +11,11 @@ def d_accuracies(d_model, x_real, x_fake) -> tuple:
     return float(np.mean(real)), float(np.mean(fake))
 
 
+def mean_abs_error(points: np.ndarray, f) -> float:
+    """Mean |y - f(x)| of the points (n, 2): 0 when every point lies on the curve y = f(x)."""
+    return float(np.mean(np.abs(points[:, 1] - f(points[:, 0]))))
+
+
 def ks_to_uniform(x: np.ndarray, lo: float, hi: float) -> float:
     """Kolmogorov-Smirnov distance between the values x and the uniform law on [lo, hi].
 

@@ -2,13 +2,12 @@
 
 import io
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # files only, no window: works on servers and in CI
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from common.saving import write_atomically
 
-from common.saving import write_atomically  # noqa: E402
+plt.switch_backend("Agg")  # files only, no window: works on servers, in CI and on every OS
 
 
 def save_figure(fig, path: str) -> None:
@@ -26,11 +25,27 @@ def scatter_limits(curve: np.ndarray) -> tuple:
     return (x_lo - dx, x_hi + dx), (y_lo - dy, y_hi + dy)
 
 
+def curve(f, domain: tuple, n: int = 400) -> np.ndarray:
+    """n points (x, f(x)) along a curve over its domain (lo, hi), to draw it."""
+    x = np.linspace(*domain, n)
+    return np.stack([x, f(x)], axis=1)
+
+
 def grid_points(xlim: tuple, ylim: tuple, size: int) -> np.ndarray:
     """size x size points (x, y) covering the window, row by row from the bottom: shape
     (size * size, 2), what D is asked about to draw its view."""
     x, y = np.meshgrid(np.linspace(*xlim, size), np.linspace(*ylim, size))
     return np.stack([x.ravel(), y.ravel()], axis=1).astype(np.float32)
+
+
+def discriminator_view(d_model, curve: np.ndarray, company: np.ndarray, size: int):
+    """D's verdict on size x size points of the frame's window around `curve`: (size, size)
+    values from 0 (fake) to 1 (real), in one call of D. D judges packs, so each point is judged
+    in a pack with the same real points, `company` (pack - 1 of them: none for packs of 1)."""
+    points = grid_points(*scatter_limits(curve), size)
+    packs = np.concatenate(
+        [points[:, None], np.broadcast_to(company, (len(points), *company.shape))], axis=1)
+    return np.asarray(d_model(packs, training=False)).reshape(size, size)
 
 
 def plot_scatter(path: str, real: np.ndarray, fake: np.ndarray, curve: np.ndarray,

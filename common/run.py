@@ -1,6 +1,6 @@
 """The bookkeeping of a training run, kept beside the loop so the loop stays the tutorial's.
 
-The script's train() talks to a Run in six places:
+The script's train() talks to a Run in six places, and main() in one more:
 
     for i in run.iterations():          # the next iteration: from 1, or where a checkpoint
         ...D's update...                #   left off; Ctrl-C / SIGTERM / SIGHUP end it cleanly
@@ -11,6 +11,7 @@ The script's train() talks to a Run in six places:
         if run.evaluating(i):           # every eval_every iterations, and at the last
             run.end_of_interval(row)    # history row (and history.csv), a line, warnings
                                         #   (diagnoses), checkpoint
+    final = run.finish(numbers)         # after the loop: metrics.json
 
 Nothing here calls back into a script: data flows from the loop to the Run to files.
 """
@@ -34,19 +35,23 @@ class Run:
     """One run in its folder: the iteration counter, the losses of the current interval,
     the history of evaluations, the checkpoint, TensorBoard and the progress bar.
 
-    `folder` is the run's folder; when it holds a checkpoint, the models, optimizers,
-    `g_average` (G's moving average, or None) and `rng` are restored from it and the run
-    goes on exactly where it stopped. `info` (the script's name and configuration) is saved
-    with every checkpoint. `show` names the row's numbers that the printed line shows.
+    The run's folder is cfg["run_dir"]; when it holds a checkpoint, the `models` (D, G, the
+    composite), their optimizers, `g_average` (G's moving average, or None) and `rng` are
+    restored from it and the run goes on exactly where it stopped. `script` and cfg's
+    hyperparameters are saved with every checkpoint; TensorBoard logs are written when
+    cfg["TENSORBOARD"] says so. `show` names the row's numbers that the printed line shows.
     `diagnose` (history -> short messages, common/diagnoses.py) names a run's trouble after
     each evaluation; its messages are printed as warnings and kept in `warnings`.
     """
 
-    def __init__(self, folder: str, d_model, g_model, gan_model, rng: np.random.Generator,
-                 iterations: int, eval_every: int, info: dict, show: tuple = (),
-                 tensorboard: bool = True, g_average=None, diagnose=lambda history: []):
-        self.folder, self.total, self.eval_every, self.show = folder, iterations, eval_every, show
-        self.rng, self.info, self.diagnose = rng, info, diagnose
+    def __init__(self, cfg: dict, script: str, models: tuple, rng: np.random.Generator,
+                 iterations: int, eval_every: int, show: tuple = (), g_average=None,
+                 diagnose=lambda history: []):
+        d_model, g_model, gan_model = models
+        folder = self.folder = cfg["run_dir"]
+        self.total, self.eval_every, self.show = iterations, eval_every, show
+        self.info = {"script": script, "config": {k: v for k, v in cfg.items() if k.isupper()}}
+        self.rng, self.diagnose = rng, diagnose
         self.d_model, self.g_model = d_model, g_model
         self.d_before = self.g_before = None  # the freeze check's copies of the weights
         self.checkpoint_path = os.path.join(folder, checkpoint.NAME)
@@ -61,8 +66,8 @@ class Run:
         # About 100 points per interval on TensorBoard's curves and the progress bar: a
         # summary costs about 0.3 ms, as much as a tenth of a small model's iteration.
         self.log_every = max(1, eval_every // 100)
-        self.writer = summaries.writer(os.path.join(folder, "tensorboard")) if tensorboard \
-            else None
+        self.writer = summaries.writer(os.path.join(folder, "tensorboard")) \
+            if cfg["TENSORBOARD"] else None
         self.stop_signals, self.previous_handlers = [], {}
 
     def _restore(self, d_model, gan_model) -> None:
@@ -188,6 +193,16 @@ class Run:
         self.loss_sums, self.count = [0.0, 0.0], 0
         self._save_checkpoint()
         self.started = self.last = time.perf_counter()
+
+    def finish(self, numbers: dict, **extra) -> dict:
+        """The final numbers (measured on the saved generator), with the last iteration, the
+        training time, `extra` and the warnings, written to metrics.json, which a finished run
+        is known by. Returns them."""
+        final = {"iteration": self.history[-1]["iteration"], **numbers,
+                 "train_seconds": self.history[-1]["train_seconds"], **extra,
+                 "warnings": self.warnings}
+        saving.save_json(os.path.join(self.folder, "metrics.json"), final)
+        return final
 
     def line(self, row: dict) -> str:
         """'iteration 1000/5000: d_loss 0.693 g_loss 0.694 mae 0.0035 ks 0.022, 2.8 ms/it'"""

@@ -9,6 +9,13 @@ def generate_latent_points(latent_dim: int, n: int, rng: np.random.Generator) ->
     return rng.standard_normal((n, latent_dim), dtype=np.float32)
 
 
+def random_streams(seed: int) -> tuple:
+    """Two random generators from one seed: training's draws, and the draws of the fixed
+    evaluation sets, so that training never shifts what the evaluations measure."""
+    train_seed, eval_seed = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(train_seed), np.random.default_rng(eval_seed)
+
+
 def latent_walk(waypoints: np.ndarray, n_frames: int) -> np.ndarray:
     """`n_frames` steps of a loop through the waypoints and back to the first.
 

@@ -11,16 +11,18 @@ import keras
 import numpy as np
 
 from common import gif, plotting
+from common.evaluation import GRID_COLUMNS
 from common.errors import BadInput
 from common.sampling import generate_fake_samples, generate_latent_points, latent_walk
 
-GRID_COLUMNS = 10
 WALK_COLUMNS, WALK_STOPS = 4, 4  # --interpolate: 4 x 4 digits, through 4 stops and back
 
 
-def write_pictures(cfg: dict) -> None:
+def write_pictures(cfg: dict, setup: str) -> None:
     """What --generate N [--digit K] and --interpolate FRAMES ask for, from the generator
-    run_folders.reading_generator found (cfg["generator"]), into its run folder."""
+    run_folders.reading_generator found (cfg["generator"]), into its run folder. Its first
+    line names the folder and `setup` (TensorFlow's version, the device)."""
+    print(f"{cfg['run_dir']}: reading it ({setup})", flush=True)
     flag = "--generate" if cfg["generate"] else "--interpolate"
     g_model = load(cfg["generator"], flag, cfg["digit"])  # once, even when both are asked
     if cfg["generate"]:

@@ -24,6 +24,14 @@ def save_json(path: str, obj: dict) -> None:
     write_atomically(path, (json.dumps(obj, indent=2) + "\n").encode())
 
 
+def save_config(folder: str, cfg: dict) -> None:
+    """config.json: the run's hyperparameters (the upper-case names); and classes.json, the
+    class names of the images, when cfg has them."""
+    save_json(os.path.join(folder, "config.json"), {k: v for k, v in cfg.items() if k.isupper()})
+    if cfg.get("classes"):
+        save_json(os.path.join(folder, "classes.json"), cfg["classes"])
+
+
 def save_history_csv(path: str, history: list) -> None:
     """One row per evaluation; columns in the order the first row has them."""
     out = io.StringIO()
@@ -38,6 +46,12 @@ def save_model(model, path: str) -> None:
     tmp = path[: -len(".keras")] + ".tmp.keras"
     model.save(tmp)
     os.replace(tmp, path)
+
+
+def save_models(folder: str, g_model, d_model, suffix: str = "") -> None:
+    """generator{suffix}.keras and discriminator{suffix}.keras in `folder`."""
+    save_model(g_model, os.path.join(folder, f"generator{suffix}.keras"))
+    save_discriminator(d_model, os.path.join(folder, f"discriminator{suffix}.keras"))
 
 
 def save_discriminator(d_model, path: str) -> None:

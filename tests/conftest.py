@@ -1,9 +1,15 @@
 """Shared test helpers: the repo on sys.path, quiet TensorFlow, running a script as a user would,
 and a spy on the updates the scripts' own train() makes."""
 
+import contextlib
+import importlib
+import io
+import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -17,6 +23,22 @@ def run_script(script: str, *args: str, cwd: str = ROOT) -> subprocess.Completed
     """Run `python script args...` the way a user would, capturing its output."""
     return subprocess.run([sys.executable, os.path.join(ROOT, script), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600)
+
+
+def run_in_process(script: str, *args: str) -> subprocess.CompletedProcess:
+    """What `python script args...` does, run in this process, for commands that train
+    nothing (bad input, --generate, --interpolate): its command line as its `__main__` block
+    runs it, with TensorFlow already loaded (a subprocess spends seconds loading it). Tests
+    with run_script show the same from real processes."""
+    module = importlib.import_module(script[:-len(".py")])
+    from common import cli
+    out, err, status = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            cli.run_main(lambda: module.main(module.parse_args(list(args))))
+        except SystemExit as e:
+            status = e.code
+    return subprocess.CompletedProcess([script, *args], status, out.getvalue(), err.getvalue())
 
 
 def snapshot(model) -> list:
@@ -77,43 +99,87 @@ TINY_MNIST = ["--epochs", "2", "--eval-every", "1", "--batch-size", "32", "--n-e
               "--latent-dim", "16"]
 
 
+def made_once(tmp_path_factory, name: str, make) -> tuple:
+    """What `make(folder)` writes into a new folder, made once for the whole test session:
+    with pytest-xdist the first worker to ask makes it while the others wait, so a tiny run
+    costs one process, not one per worker. Returns the folder and what `make` returned (a
+    CompletedProcess or None)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the session's
+    folder, done = root / f"made-once-{name}", root / f"made-once-{name}.json"
+    try:
+        folder.mkdir()
+    except FileExistsError:  # another worker makes it
+        deadline = time.monotonic() + 900
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    else:
+        outcome = None
+        try:
+            result = make(folder)
+            outcome = result and [result.args, result.returncode, result.stdout, result.stderr]
+        finally:  # even when `make` fails, so that no worker waits for nothing
+            done.with_suffix(".tmp").write_text(json.dumps(outcome), encoding="utf-8")
+            os.replace(done.with_suffix(".tmp"), done)
+    outcome = json.loads(done.read_text(encoding="utf-8"))
+    return folder, outcome and subprocess.CompletedProcess(*outcome)
+
+
+def finished_run(tmp_path_factory, name: str, script: str, *args: str,
+                 classifier_from=None) -> tuple:
+    """A finished run of `script args`, made once (made_once), in a copy of its own: (the copy
+    of its run folder, the completed process). Tests may write in their copy (--generate,
+    --interpolate) without touching another worker's. `classifier_from`: a run whose cached
+    digit classifier it reuses (the same images), instead of training one again."""
+    def make(folder):
+        if classifier_from is not None:
+            shutil.copytree(classifier_from.parent, folder / "out",
+                            ignore=shutil.ignore_patterns("[0-9][0-9][0-9]"))
+        return run_script(script, *args, "--output-dir", str(folder / "out"))
+
+    made, result = made_once(tmp_path_factory, name, make)
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path_factory.mktemp(name) / "out"
+    shutil.copytree(made / "out", copy)
+    return run_folder(copy), result
+
+
 @pytest.fixture(scope="session")
 def tiny_1d_run(tmp_path_factory):
     """A finished tiny gan_1d run: (its run folder, the completed process)."""
-    parent = tmp_path_factory.mktemp("run") / "gan_1d"
-    result = run_script("gan_1d.py", *TINY_1D, "--output-dir", str(parent))
-    assert result.returncode == 0, result.stderr
-    return run_folder(parent), result
+    return finished_run(tmp_path_factory, "gan_1d", "gan_1d.py", *TINY_1D)
 
 
 @pytest.fixture(scope="session")
-def tiny_digits(tmp_path_factory):
-    """An .npz of 250 of the bundled digits, every 20th (all ten classes)."""
+def sample():
+    """The bundled 5,000-digit sample: (images, digits)."""
     from common import image_data
-    x, y = image_data.load_npz(image_data.BUNDLED_SAMPLE)
-    path = tmp_path_factory.mktemp("digits") / "tiny.npz"
-    np.savez(path, x_train=x[::20], y_train=y[::20])
-    return path
+    return image_data.load_npz(image_data.BUNDLED_SAMPLE)
 
 
-def mnist_run(tmp_path_factory, tiny_digits, *extra):
-    parent = tmp_path_factory.mktemp("mnist") / "out"
-    result = run_script("gan_mnist.py", "--data", str(tiny_digits), "--output-dir", str(parent),
-                        *TINY_MNIST, *extra)
-    assert result.returncode == 0, result.stderr
-    return run_folder(parent), result
+@pytest.fixture(scope="session")
+def tiny_digits(tmp_path_factory, sample):
+    """An .npz of 250 of the bundled digits, every 20th (all ten classes); one file for the
+    session (the tiny runs' checkpoints name it)."""
+    x, y = sample
+    folder, _ = made_once(tmp_path_factory, "digits", lambda folder: np.savez(
+        folder / "tiny.npz", x_train=x[::20], y_train=y[::20]))
+    return folder / "tiny.npz"
 
 
 @pytest.fixture(scope="session")
 def tiny_mnist_run(tmp_path_factory, tiny_digits):
     """A finished tiny gan_mnist run on `tiny_digits`: (its run folder, the process)."""
-    return mnist_run(tmp_path_factory, tiny_digits)
+    return finished_run(tmp_path_factory, "gan_mnist", "gan_mnist.py", "--data",
+                        str(tiny_digits), *TINY_MNIST)
 
 
 @pytest.fixture(scope="session")
-def tiny_conditional_run(tmp_path_factory, tiny_digits):
+def tiny_conditional_run(tmp_path_factory, tiny_digits, tiny_mnist_run):
     """The same, with --conditional."""
-    return mnist_run(tmp_path_factory, tiny_digits, "--conditional")
+    return finished_run(tmp_path_factory, "gan_mnist_conditional", "gan_mnist.py", "--data",
+                        str(tiny_digits), *TINY_MNIST, "--conditional",
+                        classifier_from=tiny_mnist_run[0])
 
 
 def gan_1d_config(**changes) -> dict:

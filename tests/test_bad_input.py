@@ -1,5 +1,7 @@
 """Bad input, both scripts, one table: exit status 2, one line on stderr, no traceback, and
-not one byte of the finished runs in the output folders changed."""
+not one byte of the finished runs in the output folders changed. Each case runs the script's
+command line in this process (run_in_process); a few run as real processes too, where
+TensorFlow's start-up must stay off stderr."""
 
 import hashlib
 import os
@@ -8,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import run_script
+from conftest import run_in_process, run_script
 
 # (script, arguments, what the one line must say). {1d} and {mnist} are OUTPUT_DIRs holding
 # a finished run (001); {cond} one holding a finished conditional run; {digits} an .npz of
@@ -123,15 +125,29 @@ def test_the_table_has_at_least_twenty_cases_for_both_scripts():
     assert {script for script, _, _ in CASES} == {"gan_1d.py", "gan_mnist.py"}
 
 
-@pytest.mark.parametrize("script, args, message", CASES,
-                         ids=[f"{s} {a.split(' ', 2)[-1]}" for s, a, _ in CASES])
-def test_bad_input_gets_one_line_exit_2_and_changes_nothing(folders, script, args, message):
+def refused(run, folders, script, args, message) -> None:
     roots = [folders[name] for name in ("1d", "mnist", "cond", "open", "bad")]
     before = fingerprint(*roots)
-    result = run_script(script, *args.format(**folders).split())
+    result = run(script, *args.format(**folders).split())
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
     assert message.format(**folders) in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert fingerprint(*roots) == before
     assert not (folders["bad"] / "new").exists()
+
+
+@pytest.mark.parametrize("script, args, message", CASES,
+                         ids=[f"{s} {a.split(' ', 2)[-1]}" for s, a, _ in CASES])
+def test_bad_input_gets_one_line_exit_2_and_changes_nothing(folders, script, args, message):
+    refused(run_in_process, folders, script, args, message)
+
+
+# One of each kind, as a real process: a flag, a checkpoint, a data file, a generator.
+PROCESS_CASES = [CASES[0], CASES[18], CASES[27], CASES[-1]]
+
+
+@pytest.mark.parametrize("script, args, message", PROCESS_CASES,
+                         ids=[f"{s} {a.split(' ', 2)[-1]}" for s, a, _ in PROCESS_CASES])
+def test_a_real_process_refuses_bad_input_the_same_way(folders, script, args, message):
+    refused(run_script, folders, script, args, message)

@@ -10,7 +10,7 @@ import sys
 import keras
 import pytest
 
-from conftest import ROOT, TINY_MNIST, run_script
+from conftest import ROOT, TINY_MNIST, run_in_process, run_script
 from common import cli
 
 GAN_1D_FLAGS = ["--target", "--iterations", "--batch-size", "--latent-dim", "--pack",
@@ -44,10 +44,10 @@ def test_where_a_constant_stands_makes_it_a_flag_not_its_comment(tmp_path):
 
 
 @pytest.mark.parametrize("script", ["gan_1d.py", "gan_mnist.py"])
-def test_the_flags_are_the_readme_table_s_rows_no_more_no_less(script):
+def test_the_flags_are_the_flag_table_s_rows_no_more_no_less(script):
     # A comment at the end of a constant's line makes it a flag; one added by mistake (an
-    # unchecked --grid-columns once) shows up here as a flag the README does not list.
-    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    # unchecked --grid-columns once) shows up here as a flag docs/flags.md does not list.
+    readme = open(os.path.join(ROOT, "docs", "flags.md"), encoding="utf-8").read()
     section = readme.split(f"\n## {script}\n")[1].split("\n## ")[0]
     rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
     in_readme = {name for row in rows for name in re.findall(r"`([A-Z_0-9]+)`", row)}
@@ -55,8 +55,8 @@ def test_the_flags_are_the_readme_table_s_rows_no_more_no_less(script):
 
 
 @pytest.mark.parametrize("script", ["gan_1d.py", "gan_mnist.py"])
-def test_the_readme_table_gives_each_constant_s_default_as_the_script_has_it(script):
-    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+def test_the_flag_table_gives_each_constant_s_default_as_the_script_has_it(script):
+    readme = open(os.path.join(ROOT, "docs", "flags.md"), encoding="utf-8").read()
     section = readme.split(f"\n## {script}\n")[1].split("\n## ")[0]
     source = open(os.path.join(ROOT, script), encoding="utf-8").read()
     words = {"on": True, "off": False, "(empty)": ""}
@@ -126,7 +126,7 @@ BAD_1D = [
 @pytest.mark.parametrize("args, message", BAD_1D, ids=[" ".join(a) for a, _ in BAD_1D])
 def test_bad_flags_fail_with_one_line_and_write_nothing(tmp_path, args, message):
     out = tmp_path / "run"
-    result = run_script("gan_1d.py", "--output-dir", str(out), *args)
+    result = run_in_process("gan_1d.py", "--output-dir", str(out), *args)
     assert result.returncode == 2
     assert result.stderr == f"error: {message}\n"
     assert result.stdout == ""
@@ -171,10 +171,9 @@ def test_a_step_size_flag_for_the_other_mode_is_refused_not_ignored(tmp_path):
     import gan_mnist
     from common.errors import BadInput
     out = ["--output-dir", str(tmp_path)]
-    assert gan_mnist.parse_args(["--learning-rate", "0.0005", *out])[0]["LEARNING_RATE"] == \
-        0.0005
+    assert gan_mnist.parse_args(["--learning-rate", "0.0005", *out])["LEARNING_RATE"] == 0.0005
     cfg = gan_mnist.parse_args(["--conditional", "--conditional-learning-rate", "0.0005", *out])
-    assert cfg[0]["CONDITIONAL_LEARNING_RATE"] == 0.0005
+    assert cfg["CONDITIONAL_LEARNING_RATE"] == 0.0005
     with pytest.raises(BadInput, match="with --conditional, set --conditional-learning-rate"):
         gan_mnist.parse_args(["--conditional", "--learning-rate", "0.0005", *out])
     with pytest.raises(BadInput, match="--conditional-learning-rate goes with --conditional"):

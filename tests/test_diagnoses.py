@@ -15,10 +15,10 @@ import pytest
 
 from conftest import ROOT, TINY_1D, TINY_MNIST, gan_1d_config
 import gan_1d
-from common import diagnoses, freeze_check
+from common import diagnoses, freeze_check, image_data
 from common.freeze_check import FreezeCheckFailed
 from common.run import Run
-from test_gan_mnist import sample, tiny_models, train_mnist  # noqa: F401 (a fixture)
+from test_gan_mnist import tiny_models, train_mnist
 from test_watching import logged
 
 # Edits a learner makes, as (pattern, replacement) pairs on the script's source, and the
@@ -92,7 +92,7 @@ def test_gan_mnist_train_edited_to_break_the_freeze_raises_naming_why(problem, c
                                                                       sample, tmp_path):
     script = imported(edited_copy("gan_mnist.py", problem, tmp_path), f"edited_{problem}")
     d, g, gan = tiny_models(conditional=conditional, script=script)
-    dataset = script.scale(sample[0][::50]), sample[1][::50]
+    dataset = image_data.scale(sample[0][::50]), sample[1][::50]
     with pytest.raises(FreezeCheckFailed, match=re.escape(freeze_check.PROBLEMS[problem])):
         train_mnist(d, g, gan, tmp_path / "run", dataset, 16, np.random.default_rng(0),
                     conditional, script=script)
@@ -113,8 +113,8 @@ def short_1d_run(folder, cfg: dict, iterations: int, eval_every: int, train=gan_
     d, g, gan = gan_1d.define_models(cfg)
     eval_real, _ = gan_1d.generate_real_samples(cfg["TARGET"], 2000, np.random.default_rng(0))
     eval_latent = np.random.default_rng(1).standard_normal((2000, 1)).astype(np.float32)
-    run = Run(str(folder), d, g, gan, rng, iterations, eval_every, {"script": "test"},
-              tensorboard=False, diagnose=diagnoses.curve_troubles)
+    run = Run({"run_dir": str(folder), "TENSORBOARD": False}, "test", (d, g, gan), rng,
+              iterations, eval_every, diagnose=diagnoses.curve_troubles)
     train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
     return run
 

@@ -33,8 +33,8 @@ def test_a_short_run_at_the_defaults_brings_the_points_onto_the_whole_curve(targ
     d, g, gan = gan_1d.define_models(cfg)
     eval_real, _ = gan_1d.generate_real_samples(target, 2000, np.random.default_rng(0))
     eval_latent = np.random.default_rng(1).standard_normal((2000, 1)).astype(np.float32)
-    run = Run(str(tmp_path), d, g, gan, rng, 2000, 500, {"script": "test"}, tensorboard=False,
-              diagnose=diagnoses.curve_troubles)
+    run = Run({"run_dir": str(tmp_path), "TENSORBOARD": False}, "test", (d, g, gan), rng, 2000,
+              500, diagnose=diagnoses.curve_troubles)
     gan_1d.train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
     after, _ = gan_1d.measure(g, d, target, eval_real, eval_latent)
     mae_bound, ks_bound = SHORT_RUN_BOUNDS[target]
@@ -98,8 +98,8 @@ def test_each_frame_draws_d_s_verdict_over_the_whole_plot(tmp_path, monkeypatch)
                         lambda *args, d_view, **kw: views.append(d_view) or plot(
                             *args, d_view=d_view, **kw))
     gan_1d.summarize_performance(1, g, d, "x2", eval_real, eval_latent, 100, str(tmp_path))
-    grid = gan_1d.plotting.grid_points(
-        *gan_1d.plotting.scatter_limits(gan_1d.the_curve("x2")), gan_1d.VIEW_SIZE)
+    curve = gan_1d.plotting.curve(*gan_1d.TARGETS["x2"])
+    grid = gan_1d.plotting.grid_points(*gan_1d.plotting.scatter_limits(curve), gan_1d.VIEW_SIZE)
     pairs = np.stack([grid, np.broadcast_to(eval_real[0], grid.shape)], axis=1)
     assert views[0].shape == (gan_1d.VIEW_SIZE, gan_1d.VIEW_SIZE)
     np.testing.assert_allclose(views[0].ravel(), np.asarray(d(pairs)).ravel(), rtol=1e-5)
@@ -145,7 +145,7 @@ def test_a_cli_run_writes_every_output_file(tiny_1d_run):
 
     config = json.loads((out / "config.json").read_text())
     assert config["ITERATIONS"] == 60 and config["BATCH_SIZE"] == 32 and config["SEED"] == 7
-    assert config["OUTPUT_DIR"] == str(out.parent)
+    assert config["OUTPUT_DIR"] == result.args[result.args.index("--output-dir") + 1]
 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["iteration"] == 60
@@ -173,3 +173,14 @@ def test_the_same_seed_gives_the_same_run(tiny_1d_run, tmp_path):
     m1, m2 = (json.loads((p / "metrics.json").read_text()) for p in (out, again))
     assert {k: v for k, v in m1.items() if k not in TIMING} == \
            {k: v for k, v in m2.items() if k not in TIMING}
+
+
+def test_models_txt_shows_each_model_as_it_is_trained(tiny_1d_run):
+    """The three summaries, D's weights trainable in D's own and frozen in the composite's."""
+    from test_gan_mnist import models_txt
+    out, result = tiny_1d_run
+    d, g, gan = models_txt(out).values()
+    assert d["trainable"] == d["total"] > 0
+    assert gan == {"total": d["total"] + g["total"], "trainable": g["total"],
+                   "non-trainable": d["total"]}
+    assert f"D {d['total']:,} parameters, G {g['total']:,}" in result.stdout

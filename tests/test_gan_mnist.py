@@ -8,9 +8,10 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import assert_freeze_discipline, run_script, same, snapshot, spy_on_updates
+from conftest import assert_freeze_discipline, run_in_process, same, snapshot
+from conftest import spy_on_updates
 import gan_mnist
-from common import digit_classifier, image_data
+from common import digit_classifier, evaluation, image_data
 from common.run import Run
 
 LATENT_DIM = 16
@@ -30,12 +31,6 @@ def tiny_models(seed: int = 0, conditional: bool = False, script=gan_mnist):
     return d, g, script.define_gan(g, d, learning_rate=0.002, beta_1=0.5)
 
 
-@pytest.fixture(scope="module")
-def sample():
-    x, y = image_data.load_npz(image_data.BUNDLED_SAMPLE)
-    return x, y
-
-
 def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=False,
                 iterations: int = 2, script=gan_mnist):
     """`script`.train as main() calls it (no moving average), on a Run in `folder`, with a
@@ -47,21 +42,22 @@ def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=Fa
            "classes": image_data.CLASS_NAMES["mnist"]}
     scorer = digit_classifier.scorer(digit_classifier.define_classifier())
     eval_rng = np.random.default_rng(99)  # not the training stream, as in main()
-    latent, digits, grid = gan_mnist.fixed_points(cfg, 20, eval_rng)
+    columns = evaluation.grid_layout(cfg["classes"], conditional, 10)["columns"]
+    latent, digits, grid = evaluation.fixed_points(cfg, 20, eval_rng, columns, 10)
     real = [x[:20], y[:20].astype(np.int32)] if conditional else x[:20]
-    evaluation = {**gan_mnist.grid_layout(cfg), "latent": latent, "digits": digits, "real": real,
-                  "grid": grid,
-                  "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
-    run = Run(str(folder), d, g, gan, rng, iterations, iterations, {"script": "test"},
-              tensorboard=False)
-    return script.train(g, d, gan, None, run, cfg, dataset, rng, evaluation)
+    setup = {**evaluation.grid_layout(cfg["classes"], conditional, 10), "latent": latent,
+             "digits": digits, "real": real, "grid": grid,
+             "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
+    run = Run({"run_dir": str(folder), "TENSORBOARD": False}, "test", (d, g, gan), rng,
+              iterations, iterations)
+    return script.train(g, d, gan, None, run, cfg, dataset, rng, setup, iterations)
 
 
 @pytest.mark.parametrize("conditional", [False, True], ids=["unconditional", "conditional"])
 def test_freeze_discipline_in_gan_mnist_train(sample, tmp_path, conditional):
     d, g, gan = tiny_models(conditional=conditional)
     rng = np.random.default_rng(0)
-    dataset = gan_mnist.scale(sample[0][::50]), sample[1][::50]
+    dataset = image_data.scale(sample[0][::50]), sample[1][::50]
     for batch_size in (16, 32):  # a batch-size change retraces the train functions
         records = spy_on_updates(d, g, gan)
         train_mnist(d, g, gan, tmp_path / str(batch_size), dataset, batch_size, rng,
@@ -81,7 +77,7 @@ def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample, tmp_path):
     fails for a loop that draws D's fakes with predict()."""
     d, g, gan = tiny_models()
     half = 16
-    dataset = gan_mnist.scale(sample[0][::50]), sample[1][::50]  # 100 images
+    dataset = image_data.scale(sample[0][::50]), sample[1][::50]  # 100 images
     # The loop's draws: the real images' picks, then the fakes' latent points.
     replay = np.random.default_rng(1)
     pick = replay.integers(0, 100, half)
@@ -99,7 +95,7 @@ def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample, tmp_path):
 def test_conditional_d_also_learns_to_call_real_images_with_a_wrong_digit_fake(sample,
                                                                                 tmp_path):
     d, g, gan = tiny_models(conditional=True)
-    images, digits = gan_mnist.scale(sample[0][::50]), sample[1][::50]
+    images, digits = image_data.scale(sample[0][::50]), sample[1][::50]
     shown, update = [], d.train_on_batch
     d.train_on_batch = lambda x, y: shown.append((x, y)) or update(x, y)
     train_mnist(d, g, gan, tmp_path, (images, digits), 32, np.random.default_rng(0),
@@ -148,7 +144,7 @@ def test_offline_falls_back_to_the_bundled_sample_with_one_warning(monkeypatch, 
     assert out.count("warning:") == 1 and "bundled" in out and "--data" in out
     assert "bundled" in source
     assert x.shape == (4500, 28, 28) and x_held.shape == (500, 28, 28)
-    assert x.dtype == np.uint8 and gan_mnist.scale(x).max() <= 1
+    assert x.dtype == np.uint8 and image_data.scale(x).max() <= 1
     assert len(y) == 4500 and len(y_held) == 500
 
 
@@ -186,7 +182,7 @@ def bad_files(folder, sample):
 def test_bad_data_files_fail_with_one_line_and_write_nothing(tmp_path, sample):
     for name, (path, message) in bad_files(tmp_path, sample).items():
         out = tmp_path / "run"
-        result = run_script("gan_mnist.py", "--data", str(path), "--output-dir", str(out))
+        result = run_in_process("gan_mnist.py", "--data", str(path), "--output-dir", str(out))
         assert result.returncode == 2, name
         assert result.stderr.startswith("error: --data: ") and message in result.stderr, \
             (name, result.stderr)
@@ -214,13 +210,13 @@ BAD_FLAGS = [
 
 @pytest.mark.parametrize("args, message", BAD_FLAGS, ids=[" ".join(a) for a, _ in BAD_FLAGS])
 def test_bad_flags_fail_with_one_line(tmp_path, args, message):
-    result = run_script("gan_mnist.py", "--output-dir", str(tmp_path / "run"), *args)
+    result = run_in_process("gan_mnist.py", "--output-dir", str(tmp_path / "run"), *args)
     assert result.returncode == 2 and result.stderr == f"error: {message}\n"
     assert not (tmp_path / "run").exists()
 
 
 def test_generate_without_a_trained_generator_says_so(tmp_path):
-    result = run_script("gan_mnist.py", "--generate", "5", "--output-dir", str(tmp_path))
+    result = run_in_process("gan_mnist.py", "--generate", "5", "--output-dir", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith("error: --generate: no saved generator "
                                     "(generator_epoch_*.keras) in ")
@@ -228,10 +224,10 @@ def test_generate_without_a_trained_generator_says_so(tmp_path):
 
 def test_an_epoch_is_capped_at_epoch_images_so_full_mnist_runs_as_long_as_the_sample():
     cfg = {"EPOCH_IMAGES": 4_500, "BATCH_SIZE": 64}
-    assert gan_mnist.steps_per_epoch(cfg, 60_000) == 70  # full MNIST
-    assert gan_mnist.steps_per_epoch(cfg, 4_500) == 70   # the bundled sample
-    assert gan_mnist.steps_per_epoch(cfg, 1_000) == 15   # fewer images: a full pass
-    assert gan_mnist.steps_per_epoch({**cfg, "EPOCH_IMAGES": 0}, 60_000) == 937  # the tutorial
+    assert image_data.steps_per_epoch(cfg, 60_000) == 70  # full MNIST
+    assert image_data.steps_per_epoch(cfg, 4_500) == 70   # the bundled sample
+    assert image_data.steps_per_epoch(cfg, 1_000) == 15   # fewer images: a full pass
+    assert image_data.steps_per_epoch({**cfg, "EPOCH_IMAGES": 0}, 60_000) == 937  # the tutorial
 
 
 def test_a_tiny_mnist_run_writes_every_output(tiny_mnist_run):
@@ -272,7 +268,7 @@ def test_generate_writes_the_images_from_the_newest_generator_by_epoch(tiny_mnis
     out, _ = tiny_mnist_run
     # Make the older generator the most recently touched file: order must come from the name.
     (out / "generator_epoch_001.keras").touch()
-    result = run_script("gan_mnist.py", "--generate", "20", "--output-dir", str(out.parent))
+    result = run_in_process("gan_mnist.py", "--generate", "20", "--output-dir", str(out.parent))
     assert result.returncode == 0, result.stderr
     assert f"{out}/generator_epoch_002.keras" in result.stdout
     digits = sorted((out / "generated").glob("digit_*.png"))
@@ -284,7 +280,7 @@ def test_generate_writes_the_images_from_the_newest_generator_by_epoch(tiny_mnis
 def test_generate_refuses_a_corrupt_generator_file(tmp_path):
     (tmp_path / "001").mkdir()
     (tmp_path / "001" / "generator_epoch_007.keras").write_bytes(b"not a keras file")
-    result = run_script("gan_mnist.py", "--generate", "3", "--output-dir", str(tmp_path))
+    result = run_in_process("gan_mnist.py", "--generate", "3", "--output-dir", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith("error: --generate: cannot load ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
@@ -293,7 +289,7 @@ def test_generate_refuses_a_corrupt_generator_file(tmp_path):
 def test_generate_refuses_a_foreign_keras_model(tmp_path):
     keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)]).save(
         tmp_path / "generator_epoch_003.keras")
-    result = run_script("gan_mnist.py", "--generate", "3", "--run", str(tmp_path))
+    result = run_in_process("gan_mnist.py", "--generate", "3", "--run", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith("error: --generate: ") and \
         "is not an MNIST generator" in result.stderr
@@ -302,7 +298,7 @@ def test_generate_refuses_a_foreign_keras_model(tmp_path):
 
 
 def test_the_classifier_scores_real_digits_high_and_noise_low(tmp_path, sample):
-    x, y = gan_mnist.scale(sample[0]), sample[1]  # the sample is sorted by digit: interleave
+    x, y = image_data.scale(sample[0]), sample[1]  # the sample is sorted by digit: interleave
     train, real, held = slice(0, None, 2), slice(1, None, 4), slice(3, None, 4)
     keras.utils.set_random_seed(0)
     classifier = digit_classifier.train_classifier(x[train], y[train], x[held], y[held],
@@ -344,14 +340,14 @@ def test_a_tiny_conditional_run_writes_every_output_with_ten_digit_columns(
 
 def test_generate_with_a_digit_writes_images_named_for_it(tiny_conditional_run):
     out, _ = tiny_conditional_run
-    result = run_script("gan_mnist.py", "--generate", "12", "--digit", "3", "--output-dir",
+    result = run_in_process("gan_mnist.py", "--generate", "12", "--digit", "3", "--output-dir",
                         str(out.parent))
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (out / "generated").glob("*.png") if p.name != "grid.png")
     assert names == [f"digit3_{i:03d}.png" for i in range(12)]
     assert iio.imread(out / "generated" / "digit3_000.png").shape[:2] == (28, 28)
     # Without --digit: cycling through 0-9, the digit in each name; the old images are gone.
-    result = run_script("gan_mnist.py", "--generate", "12", "--run", str(out))
+    result = run_in_process("gan_mnist.py", "--generate", "12", "--run", str(out))
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (out / "generated").glob("*.png") if p.name != "grid.png")
     assert names == sorted(f"digit{i % 10}_{i:03d}.png" for i in range(12))
@@ -360,9 +356,59 @@ def test_generate_with_a_digit_writes_images_named_for_it(tiny_conditional_run):
 def test_interpolate_on_a_conditional_generator_glides_through_the_digits(
         tiny_conditional_run):
     out, _ = tiny_conditional_run
-    result = run_script("gan_mnist.py", "--interpolate", "20", "--run", out.name,
+    result = run_in_process("gan_mnist.py", "--interpolate", "20", "--run", out.name,
                         "--output-dir", str(out.parent))
     assert result.returncode == 0, result.stderr
     frames = iio.imread(out / "interpolation.gif", index=None)
     assert frames.shape == (20, 4 * 28 * 3, 4 * 28 * 3, 3)
     assert len({frame.tobytes() for frame in frames}) > 1  # it moves
+
+
+def test_the_plain_and_the_conditional_loop_are_one_sequence():
+    """No branch on the mode inside train()'s loop: the conditional draws are chosen once,
+    before it, with the plain ones' arguments."""
+    import ast
+    import inspect
+    loop = next(node for node in ast.walk(ast.parse(inspect.getsource(gan_mnist.train)))
+                if isinstance(node, ast.For))
+    source = ast.unparse(loop)
+    assert "CONDITIONAL" not in source and "conditional" not in source.lower()
+    assert source.count("train_on_batch(") == 2
+    plain = gan_mnist.sampling_functions({"CONDITIONAL": False}, None)
+    assert plain == (gan_mnist.generate_real_samples, gan_mnist.generate_fake_samples,
+                     gan_mnist.generate_latent_points)
+    conditional = gan_mnist.sampling_functions(
+        {"CONDITIONAL": True, "classes": list("abc"), "WRONG_DIGITS": 0.25, "BATCH_SIZE": 8},
+        None)
+    assert conditional[0] is gan_mnist.generate_conditional_real_samples
+    assert conditional[1].keywords == {"n_classes": 3, "dataset": None, "n_wrong": 2}
+    assert conditional[2].keywords == {"n_classes": 3}
+
+
+@pytest.mark.parametrize("fixture", ["tiny_mnist_run", "tiny_conditional_run"])
+def test_models_txt_shows_each_model_as_it_is_trained(fixture, request):
+    """D's summary counts all its weights trainable; the composite's counts D's weights as
+    non-trainable (the freeze, in Keras' words); the run prints the three counts."""
+    out, result = request.getfixturevalue(fixture)
+    summaries = models_txt(out)
+    assert list(summaries) == ["discriminator", "generator", "gan"]
+    d, g, gan = summaries.values()
+    assert d["trainable"] == d["total"] > 0 and d["non-trainable"] == 0
+    assert gan["total"] == d["total"] + g["total"]
+    assert gan["trainable"] == g["trainable"] and gan["non-trainable"] >= d["total"]
+    line = next(line for line in result.stdout.splitlines() if line.startswith("models ("))
+    assert f"D {d['total']:,} parameters, G {g['total']:,}, the composite {gan['total']:,} " \
+        f"of which {gan['trainable']:,} train" in line
+
+
+def models_txt(out) -> dict:
+    """models.txt's summaries: model name -> {"total", "trainable", "non-trainable"}."""
+    import re
+    text = (out / "models.txt").read_text(encoding="utf-8")
+    found = {}
+    for block in text.split('Model: "')[1:]:
+        counts = dict(re.findall(r"^ (Total|Trainable|Non-trainable) params: ([\d,]+)", block,
+                                 re.M))
+        found[block.split('"')[0]] = {k.lower(): int(v.replace(",", ""))
+                                      for k, v in counts.items()}
+    return found

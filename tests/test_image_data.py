@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import TINY_MNIST, run_folder, run_script
+from conftest import TINY_MNIST, run_folder, run_in_process, run_script
 from common import image_data
 from common.errors import BadInput
 
@@ -121,8 +121,8 @@ def bad_folders(tmp_path, digits) -> dict:
 def test_bad_image_sets_fail_with_one_line_and_write_nothing(tmp_path, digits):
     for name, (data, flags, start, phrase) in bad_folders(tmp_path, digits).items():
         out = tmp_path / "run"
-        result = run_script("gan_mnist.py", "--data", str(data), "--output-dir", str(out),
-                            *flags)
+        result = run_in_process("gan_mnist.py", "--data", str(data), "--output-dir", str(out),
+                                *flags)
         assert result.returncode == 2, (name, result.stderr)
         line = result.stderr.splitlines()[-1]
         assert line.startswith(f"error: {start}") and phrase in line, (name, result.stderr)
@@ -188,12 +188,12 @@ def test_a_conditional_run_on_named_class_folders_draws_and_generates_by_name(tm
     assert {"label_accuracy", "class_2"} <= set(header) and "class_3" not in header
     with Image.open(run / "grid_epoch_002.png") as grid:
         assert grid.width < 400  # three columns, not ten
-    result = run_script("gan_mnist.py", "--generate", "4", "--digit", "zero", "--output-dir",
+    result = run_in_process("gan_mnist.py", "--generate", "4", "--digit", "zero", "--output-dir",
                         str(out))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (run / "generated").glob("digit*.png")) == \
         [f"digit2_{i:03d}.png" for i in range(4)]
-    result = run_script("gan_mnist.py", "--generate", "4", "--digit", "3", "--output-dir",
+    result = run_in_process("gan_mnist.py", "--generate", "4", "--digit", "3", "--output-dir",
                         str(out))
     assert result.returncode == 2 and "one of the generator's 3 classes: 0 to 2" in \
         result.stderr

@@ -6,6 +6,7 @@ import csv
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 
 from conftest import ROOT, run_folder, run_script
 import gan_1d
-from common import checkpoint, cli, errors, image_data, saving
+from common import checkpoint, cli, errors, saving
 from common.run import Run
 
 TIMING = {"ms_per_iteration", "train_seconds"}
@@ -83,7 +84,7 @@ def test_the_same_command_twice_keeps_both_runs_and_changes_nothing_of_the_first
 def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(tmp_path):
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     assert run_script("gan_1d.py", *RUN_1D, "--output-dir", str(whole)).returncode == 0
-    assert run_script("gan_1d.py", *RUN_1D, "--output-dir", str(parts)).returncode == 0  # 001
+    shutil.copytree(run_folder(whole), parts / "001")  # a finished run: --resume passes it by
     stopped = interrupted("gan_1d.py", [*RUN_1D, "--output-dir", str(parts)],
                           parts / "002" / "scatter_000300.png")
     assert stopped.returncode == 130, stopped.stderr
@@ -108,30 +109,29 @@ def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run
     assert sorted(p.name for p in parts.iterdir()) == ["001", "002"]
 
 
-def test_gan_mnist_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(tmp_path):
-    x, y = image_data.load_npz(image_data.BUNDLED_SAMPLE)
-    np.savez(tmp_path / "tiny.npz", x_train=x[::20], y_train=y[::20])  # 250 images
-    args = ["--data", str(tmp_path / "tiny.npz"), "--epochs", "12", "--eval-every", "4",
+def test_gan_mnist_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(
+        tmp_path, tiny_digits):
+    args = ["--data", str(tiny_digits), "--epochs", "6", "--eval-every", "2",
             "--batch-size", "16", "--n-eval", "100", "--d-filters", "4", "--g-filters", "4",
             "--latent-dim", "8"]
     resume_like_whole(tmp_path, args)
 
 
 def resume_like_whole(tmp_path, args: list) -> None:
-    """gan_mnist with `args`: interrupted after epoch 4 and resumed by name, it ends like an
-    uninterrupted run, bit for bit."""
-    whole, parts = tmp_path / "whole", tmp_path / "parts"
-    assert run_script("gan_mnist.py", *args, "--output-dir", str(whole)).returncode == 0
+    """gan_mnist with `args`: interrupted after epoch 2 and resumed by name, it ends like an
+    uninterrupted run, bit for bit. Both in one OUTPUT_DIR, so they share its classifier."""
+    out = tmp_path / "out"
+    assert run_script("gan_mnist.py", *args, "--output-dir", str(out)).returncode == 0  # 001
 
-    stopped = interrupted("gan_mnist.py", [*args, "--output-dir", str(parts)],
-                          parts / "001" / "grid_epoch_004.png")
+    stopped = interrupted("gan_mnist.py", [*args, "--output-dir", str(out)],
+                          out / "002" / "grid_epoch_002.png")
     assert stopped.returncode == 130, stopped.stderr
-    iteration = checkpoint.read_state(str(parts / "001" / "checkpoint.npz"))["iteration"]
-    assert 56 <= iteration < 168  # 14 batches per epoch: after epoch 4, before epoch 12
+    iteration = checkpoint.read_state(str(out / "002" / "checkpoint.npz"))["iteration"]
+    assert 28 <= iteration < 84  # 14 batches per epoch: after epoch 2, before epoch 6
 
-    resumed = run_script("gan_mnist.py", "--resume", "001", "--output-dir", str(parts))
+    resumed = run_script("gan_mnist.py", "--resume", "002", "--output-dir", str(out))
     assert resumed.returncode == 0, resumed.stderr
-    whole, parts = run_folder(whole), run_folder(parts)
+    whole, parts = run_folder(out, 1), run_folder(out, 2)
     assert_same_weights(whole / "generator.keras", parts / "generator.keras")
     assert_same_weights(whole / "discriminator.keras", parts / "discriminator.keras")
     assert history_without_timing(whole) == history_without_timing(parts)
@@ -142,8 +142,8 @@ def resume_like_whole(tmp_path, args: list) -> None:
 
 def test_a_conditional_gan_mnist_interrupted_and_resumed_ends_like_an_uninterrupted_run(
         tmp_path, tiny_digits):
-    resume_like_whole(tmp_path, ["--conditional", "--data", str(tiny_digits), "--epochs", "12",
-                                 "--eval-every", "4", "--batch-size", "16", "--n-eval", "100",
+    resume_like_whole(tmp_path, ["--conditional", "--data", str(tiny_digits), "--epochs", "6",
+                                 "--eval-every", "2", "--batch-size", "16", "--n-eval", "100",
                                  "--d-filters", "4", "--g-filters", "4", "--latent-dim", "8"])
 
 
@@ -156,8 +156,8 @@ def tiny_1d_models():
 
 def run_loop(d, g, gan, folder, iterations, rng):
     """gan_1d.train on a Run in `folder`, evaluating every 10 iterations."""
-    run = Run(str(folder), d, g, gan, rng, iterations, 10, {"script": "test", "config": {}},
-              tensorboard=False)
+    run = Run({"run_dir": str(folder), "TENSORBOARD": False}, "test", (d, g, gan), rng,
+              iterations, 10)
     eval_real, _ = gan_1d.generate_real_samples("x2", 100, np.random.default_rng(9))
     eval_latent = np.random.default_rng(9).standard_normal((100, 2)).astype(np.float32)
     cfg = {"TARGET": "x2", "LATENT_DIM": 2, "PACK": 2, "BATCH_SIZE": 16, "N_PLOT": 50}

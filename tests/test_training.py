@@ -31,8 +31,8 @@ def make_models(seed: int = 0):
 def train_1d(d, g, gan, folder, iterations: int, batch_size: int, rng, eval_every=None):
     """gan_1d.train as main() calls it, on a Run in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    run = Run(str(folder), d, g, gan, rng, iterations, eval_every or iterations,
-              {"script": "test", "config": {}}, tensorboard=False)
+    run = Run({"run_dir": str(folder), "TENSORBOARD": False}, "test", (d, g, gan), rng,
+              iterations, eval_every or iterations)
     eval_rng = np.random.default_rng(99)
     eval_real, _ = gan_1d.generate_real_samples("x2", 200, eval_rng)
     eval_latent = generate_latent_points(LATENT_DIM, 200, eval_rng)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import ROOT, TINY_1D, run_script
+from conftest import ROOT, TINY_1D, run_in_process, run_script
 from common.sampling import latent_walk
 
 
@@ -90,7 +90,7 @@ def test_no_tensorboard_writes_no_logs_and_trains_the_same(tiny_1d_run, tmp_path
 
 def test_interpolate_writes_a_gif_with_the_requested_number_of_frames(tiny_mnist_run):
     out = tiny_mnist_run[0]
-    result = run_script("gan_mnist.py", "--interpolate", "12", "--output-dir", str(out.parent))
+    result = run_in_process("gan_mnist.py", "--interpolate", "12", "--output-dir", str(out.parent))
     assert result.returncode == 0, result.stderr
     frames = iio.imread(out / "interpolation.gif", index=None)
     assert frames.shape == (12, 4 * 28 * 3, 4 * 28 * 3, 3)
@@ -118,16 +118,22 @@ def readme_copy(tmp_path):
     return path, text
 
 
+START, END = "<!-- results: start -->", "<!-- results: end -->"
+
+
+def make_readme_results(*flags) -> None:
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks",
+                                                          "make_readme_results.py"),
+                             "--tiny", *flags], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_path):
     path, before = readme_copy
     docs = tmp_path / "docs"
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks",
-                                                          "make_readme_results.py"),
-                             "--tiny", "--readme", str(path), "--docs", str(docs)],
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr
+    make_readme_results("--readme", str(path), "--docs", str(docs))
     after = path.read_text(encoding="utf-8")
-    start, end = "<!-- results: start -->", "<!-- results: end -->"
+    start, end = START, END
     assert after.split(start)[0] == before.split(start)[0]
     assert after.split(end)[1] == before.split(end)[1]
     section = after.split(start)[1].split(end)[0]
@@ -150,13 +156,17 @@ def test_the_readme_results_script_rebuilds_only_its_section(readme_copy, tmp_pa
         assert iio.imread(docs / f"{run}_interpolation.gif", index=None).shape[0] == 48
     assert "python gan_mnist.py --conditional --data" in section
     assert "label accuracy" in section
-    # --only-1d rebuilds the gan_1d.py part and keeps the gan_mnist.py part to the byte.
-    mnist_part = section.split("<!-- gan_mnist.py results -->")[1]
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks",
-                                                          "make_readme_results.py"),
-                             "--tiny", "--only-1d", "--readme", str(readme_copy[0]), "--docs",
-                             str(docs)], capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr
-    again = readme_copy[0].read_text(encoding="utf-8").split(start)[1].split(end)[0]
-    assert again.split("<!-- gan_mnist.py results -->")[1] == mnist_part
-    assert "python gan_1d.py --target poly" in again
+
+
+def test_the_readme_results_script_can_rebuild_the_1d_part_alone(readme_copy, tmp_path):
+    """--only-1d rebuilds the gan_1d.py part and keeps the gan_mnist.py part to the byte."""
+    path, before = readme_copy
+    make_readme_results("--only-1d", "--readme", str(path), "--docs", str(tmp_path / "docs"))
+    after = path.read_text(encoding="utf-8")
+    assert after.split(START)[0] == before.split(START)[0]
+    assert after.split(END)[1] == before.split(END)[1]
+    old, new = (text.split(START)[1].split(END)[0].split("<!-- gan_mnist.py results -->")
+                for text in (before, after))
+    assert new[1] == old[1] and new[0] != old[0]
+    assert "(tiny settings)" in new[0] and "python gan_1d.py --target poly" in new[0]
+    assert iio.imread(tmp_path / "docs" / "gan_1d_poly_own.png").ndim == 3
