@@ -28,7 +28,9 @@ import numpy as np
 from common import checkpoint, freeze_check, saving, summaries
 from common.errors import BadInput, Diverged, Interrupted
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, `kill`, a closed terminal
+# Ctrl-C, `kill`, a closed terminal: those of them the platform has (Windows has no SIGHUP).
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                if hasattr(signal, name))
 
 
 class Run:

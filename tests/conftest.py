@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -39,6 +40,22 @@ def run_in_process(script: str, *args: str) -> subprocess.CompletedProcess:
         except SystemExit as e:
             status = e.code
     return subprocess.CompletedProcess([script, *args], status, out.getvalue(), err.getvalue())
+
+
+def interrupted(script: str, args: list, started_file, signum=signal.SIGINT,
+                python=(sys.executable,), **popen) -> subprocess.CompletedProcess:
+    """Run a script, send it a real SIGINT (Ctrl-C, or `signum`) a moment after
+    `started_file` appears (so it lands between two evaluations). `python`: the command
+    that runs a script (tests/windows_like.py's, say); `popen`: more for subprocess.Popen."""
+    process = subprocess.Popen([*python, os.path.join(ROOT, script), *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    deadline = time.monotonic() + 300
+    while not started_file.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.5)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=300)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def snapshot(model) -> list:
@@ -144,6 +161,17 @@ def finished_run(tmp_path_factory, name: str, script: str, *args: str,
     return run_folder(copy), result
 
 
+# A gan_1d run long enough that a Ctrl-C sent after its first evaluation lands mid-run.
+RUN_1D = ["--iterations", "900", "--eval-every", "300", "--batch-size", "32",
+          "--n-eval", "400", "--n-plot", "100", "--seed", "5"]
+
+
+@pytest.fixture(scope="session")
+def whole_1d_run(tmp_path_factory):
+    """A finished RUN_1D run, uninterrupted: the folder a resumed one must equal."""
+    return finished_run(tmp_path_factory, "gan_1d_whole", "gan_1d.py", *RUN_1D)[0]
+
+
 @pytest.fixture(scope="session")
 def tiny_1d_run(tmp_path_factory):
     """A finished tiny gan_1d run: (its run folder, the completed process)."""
@@ -187,3 +215,13 @@ def gan_1d_config(**changes) -> dict:
     import gan_1d
     from common import cli
     return {**cli.hyperparameter_defaults(gan_1d), **changes}
+
+
+# The longest tests first (about 20 to 60 s each), so that pytest-xdist's workers finish
+# together instead of one running a long test alone at the end.
+LONGEST_FIRST = ("readme_results_script", "interrupted", "classifier_scores_real_digits",
+                 "edit_at_the_top", "the_same_command_twice", "named_class_folders")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not any(words in item.name for words in LONGEST_FIRST))

@@ -5,26 +5,19 @@ diverging run stops."""
 import csv
 import errno
 import json
-import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
 
 import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_folder, run_script
+from conftest import RUN_1D, interrupted, run_folder, run_script
 import gan_1d
 from common import checkpoint, cli, errors, saving
 from common.run import Run
 
 TIMING = {"ms_per_iteration", "train_seconds"}
-# Long enough that a Ctrl-C sent after the first evaluation lands mid-run.
-RUN_1D = ["--iterations", "900", "--eval-every", "300", "--batch-size", "32",
-          "--n-eval", "400", "--n-plot", "100", "--seed", "5"]
 
 
 def history_without_timing(out) -> list:
@@ -41,21 +34,6 @@ def assert_same_weights(a, b):
     assert len(wa) == len(wb)
     for x, y in zip(wa, wb):
         np.testing.assert_array_equal(x, y)
-
-
-def interrupted(script: str, args: list, started_file,
-                signum=signal.SIGINT) -> subprocess.CompletedProcess:
-    """Run a script, send it a real SIGINT (Ctrl-C, or `signum`) a moment after
-    `started_file` appears (so it lands between two evaluations)."""
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while not started_file.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.5)
-    process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=300)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def fingerprint(folder) -> dict:
@@ -81,10 +59,10 @@ def test_the_same_command_twice_keeps_both_runs_and_changes_nothing_of_the_first
     assert_same_weights(tmp_path / "001" / "generator.keras", tmp_path / "002" / "generator.keras")
 
 
-def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(tmp_path):
-    whole, parts = tmp_path / "whole", tmp_path / "parts"
-    assert run_script("gan_1d.py", *RUN_1D, "--output-dir", str(whole)).returncode == 0
-    shutil.copytree(run_folder(whole), parts / "001")  # a finished run: --resume passes it by
+def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(tmp_path,
+                                                                                 whole_1d_run):
+    whole, parts = whole_1d_run, tmp_path / "parts"
+    shutil.copytree(whole, parts / "001")  # a finished run: --resume passes it by
     stopped = interrupted("gan_1d.py", [*RUN_1D, "--output-dir", str(parts)],
                           parts / "002" / "scatter_000300.png")
     assert stopped.returncode == 130, stopped.stderr
@@ -101,7 +79,6 @@ def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run
     resumed = run_script("gan_1d.py", "--resume", "--output-dir", str(parts))
     assert resumed.returncode == 0, resumed.stderr
     assert f"{parts}/002 after iteration {state['iteration']} of 900" in resumed.stdout
-    whole = run_folder(whole)
     for run in (parts / "001", parts / "002"):
         assert_same_weights(whole / "generator.keras", run / "generator.keras")
         assert_same_weights(whole / "discriminator.keras", run / "discriminator.keras")

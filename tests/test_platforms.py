@@ -1,0 +1,48 @@
+"""Every learner's machine: the scripts start, train, stop on Ctrl-C and resume exactly with
+the standard library's POSIX-only names removed, as Windows lacks them (tests/windows_like.py),
+and print only what a legacy Windows console's code page (cp1252) can show."""
+
+import os
+import subprocess
+import sys
+
+from conftest import ROOT, RUN_1D, TINY_MNIST, interrupted, run_folder
+from test_run_safety import assert_same_weights, history_without_timing
+
+WINDOWS_LIKE = (sys.executable, os.path.join(ROOT, "tests", "windows_like.py"))
+CP1252 = {"env": {**os.environ, "PYTHONIOENCODING": "cp1252:strict"}, "encoding": "cp1252"}
+
+
+def windows_like(script: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*WINDOWS_LIKE, os.path.join(ROOT, script), *args], cwd=ROOT,
+                          capture_output=True, timeout=600, **CP1252)
+
+
+def test_help_and_bad_input_on_a_windows_like_python():
+    result = windows_like("gan_1d.py", "--help")
+    assert result.returncode == 0 and "y = x²" in result.stdout, result.stderr  # cp1252 has ²
+    result = windows_like("gan_mnist.py", "--seed", "-1")
+    assert result.returncode == 2 and result.stderr == \
+        "error: --seed must be zero or positive (got -1)\n"
+
+
+def test_gan_1d_stopped_with_ctrl_c_and_resumed_on_a_windows_like_python(tmp_path,
+                                                                       whole_1d_run):
+    parts = tmp_path / "parts"
+    stopped = interrupted("gan_1d.py", [*RUN_1D, "--output-dir", str(parts)],
+                          parts / "001" / "scatter_000300.png", python=WINDOWS_LIKE, **CP1252)
+    assert stopped.returncode == 130, stopped.stderr
+    assert "Traceback" not in stopped.stderr and "checkpoint saved" in stopped.stderr
+    resumed = windows_like("gan_1d.py", "--resume", "--output-dir", str(parts))
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same_weights(whole_1d_run / "generator.keras", run_folder(parts) / "generator.keras")
+    assert history_without_timing(whole_1d_run) == history_without_timing(run_folder(parts))
+
+
+def test_a_conditional_gan_mnist_run_on_a_windows_like_python(tmp_path, tiny_digits):
+    result = windows_like("gan_mnist.py", "--conditional", "--data", str(tiny_digits),
+                          *TINY_MNIST, "--output-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (run_folder(tmp_path) / "metrics.json").exists()
+    assert (run_folder(tmp_path) / "models.txt").read_text(encoding="utf-8").count("Model:") == 3
