@@ -47,14 +47,17 @@ TENSORBOARD = True             # write TensorBoard logs to the run's tensorboard
 OUTPUT_DIR = "outputs/gan_1d"  # each run writes to a new numbered folder here: 001, 002 ...
 # --- end of hyperparameters ------------------------------------------------------------------
 
-# The curves: name -> (f, domain of x). Real samples are (x, f(x)), x uniform on the domain. All
-# share the tutorial's domain and a height of 0.25 to 0.5, so one error bar fits them all.
+# The curves: name -> (f, domain of x, preset). Real samples are (x, f(x)), x uniform on the
+# domain. All share the tutorial's domain and a height of 0.25 to 0.5, so one error bar fits
+# them all. A preset is the target's own settings: they replace the block above (the run says
+# so), and a flag replaces them. poly's steep walls need a deeper D and a longer run.
 TARGETS = {
-    "x2": (lambda x: x ** 2, (-0.5, 0.5)),                               # the tutorial's parabola
-    "sine": (lambda x: 0.25 * np.sin(2 * np.pi * x), (-0.5, 0.5)),       # one full period
-    "gaussian": (lambda x: 0.25 * np.exp(-x ** 2 / (2 * 0.15 ** 2)), (-0.5, 0.5)),  # a bump
-    "cubic": (lambda x: 2 * x ** 3, (-0.5, 0.5)),
-    "poly": (lambda x: 0.25 * (128 * x ** 4 - 32 * x ** 2 + 1), (-0.5, 0.5)),  # two valleys
+    "x2": (lambda x: x ** 2, (-0.5, 0.5), {}),                           # the tutorial's parabola
+    "sine": (lambda x: 0.25 * np.sin(2 * np.pi * x), (-0.5, 0.5), {}),   # one full period
+    "gaussian": (lambda x: 0.25 * np.exp(-x ** 2 / (2 * 0.15 ** 2)), (-0.5, 0.5), {}),  # a bump
+    "cubic": (lambda x: 2 * x ** 3, (-0.5, 0.5), {}),
+    "poly": (lambda x: 0.25 * (128 * x ** 4 - 32 * x ** 2 + 1), (-0.5, 0.5),  # two valleys
+             {"D_LAYERS": 2, "D_HIDDEN": 128, "ITERATIONS": 15_000, "EVAL_EVERY": 3_000}),
 }
 # The hidden layers' activations, each with the weight initialiser that suits it.
 ACTIVATIONS = {"relu": "he_uniform", "leaky_relu": "he_uniform", "tanh": "glorot_uniform"}
@@ -132,7 +135,7 @@ def define_models(cfg: dict) -> tuple:
 
 def generate_real_samples(target: str, n: int, rng: np.random.Generator) -> tuple:
     """n real points (x, f(x)), x uniform on the target's domain, with class label 1."""
-    f, (lo, hi) = TARGETS[target]
+    f, (lo, hi), _ = TARGETS[target]
     x = rng.uniform(lo, hi, n).astype(np.float32)
     return np.stack([x, f(x)], axis=1), np.ones((n, 1), dtype=np.float32)
 
@@ -149,7 +152,7 @@ def measure(g_model, d_model, target: str, eval_real: np.ndarray,
     """The four numbers of an evaluation (ks: how evenly the points' x covers the domain),
     and the generated points they were measured on."""
     pack = d_model.input_shape[1]
-    (f, domain), (fake, _) = TARGETS[target], generate_fake_samples(g_model, eval_latent)
+    (f, domain, _), (fake, _) = TARGETS[target], generate_fake_samples(g_model, eval_latent)
     acc_real, acc_fake = d_accuracies(d_model, in_packs(eval_real, pack), in_packs(fake, pack))
     return {"acc_real": acc_real, "acc_fake": acc_fake, "mae": mean_abs_error(fake, f),
             "ks": ks_to_uniform(fake[:, 0], *domain)}, fake
@@ -166,7 +169,7 @@ def summarize_performance(iteration: int, g_model, d_model, target: str,
     points), always of the same points, so that frames compare. Returns the metrics, with
     d_range: how far D's verdict varies over the view (near 0: the same everywhere)."""
     metrics, fake = measure(g_model, d_model, target, eval_real, eval_latent)
-    curve, company = plotting.curve(*TARGETS[target]), eval_real[:d_model.input_shape[1] - 1]
+    curve, company = plotting.curve(*TARGETS[target][:2]), eval_real[:d_model.input_shape[1] - 1]
     view = plotting.discriminator_view(d_model, curve, company, VIEW_SIZE)
     plotting.plot_scatter(
         frame_path(out_dir, iteration), eval_real, fake, curve,
@@ -213,6 +216,8 @@ def main(cfg: dict) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
     out = cfg["run_dir"]
     print(f"{out}: {'resuming' if cfg['resume'] else 'a new run'} ({SETUP})", flush=True)
+    if cfg["preset"]:  # the settings that came from the target's preset (TARGETS)
+        print(cfg["preset"], flush=True)
     saving.save_config(out, cfg)  # config.json
     keras.utils.set_random_seed(cfg["SEED"])  # the models' initial weights
     rng, eval_rng = sampling.random_streams(cfg["SEED"])  # training's, and the evaluations'
@@ -250,7 +255,8 @@ def parse_args(argv=None) -> dict:
         __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
         extra_flags=run_folders.FLAGS,
         rules={"TARGET": [cli.one_of(TARGETS)], "ACTIVATION": [cli.one_of(ACTIVATIONS)]})
-    # (The other hyperparameters' rules are in cli.RULES.)
+    # (The other hyperparameters' rules are in cli.RULES.) The target's preset, unless flagged:
+    cfg = cli.apply_preset(cfg, given, TARGETS[cfg["TARGET"]][2], f"--target {cfg['TARGET']}")
     cli.check("BATCH_SIZE", cfg, cli.multiple_of(2 * cfg["PACK"], "2 x --pack", ": D's batch is "
                                                  "half real packs, half fake packs"))
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))

@@ -80,7 +80,7 @@ def loop_figures(n: int, batch: int) -> None:
 
         # One frame with D's view and one without, in turn, ten times each.
         fake = np.asarray(g(eval_latent))
-        company, curve = eval_real[:pack - 1], plotting.curve(*gan_1d.TARGETS["x2"])
+        company, curve = eval_real[:pack - 1], plotting.curve(*gan_1d.TARGETS["x2"][:2])
         with_view, without = [], []
         for _ in range(10):
             start = time.perf_counter()

@@ -26,10 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 START, END = "<!-- results: start -->", "<!-- results: end -->"
 MNIST_PART = "<!-- gan_mnist.py results -->"  # where --only-1d keeps the rest as it was
 
-# (target, extra flags): every target at the defaults (README's target table).
-RUNS_1D = [("x2", []), ("sine", []), ("gaussian", []), ("cubic", []), ("poly", []),
-           ("poly", ["--d-layers", "2", "--d-hidden", "128", "--iterations", "15000",
-                     "--eval-every", "3000"])]
+# Every target from its own one command, `--target T` (poly with its preset, gan_1d's TARGETS).
+RUNS_1D = ["x2", "sine", "gaussian", "cubic", "poly"]
 # A run that drops part of its curve, for "D's view": the tutorial's one point at a time, with
 # two hidden layers each (docs/trials.md).
 DROPPING = ["--target", "gaussian", "--pack", "1", "--d-layers", "2", "--d-hidden", "128",
@@ -89,18 +87,17 @@ def section_1d(docs: str, tmp: str, tiny: bool, when: str) -> list:
     lines = ["### gan_1d.py", "", f"Made {when}.", "",
              "| command | wall time | final mae | final ks | the last frame | progress |",
              "|---|---|---|---|---|---|"]
-    commands = [["--target", target, *extra] for target, extra in RUNS_1D] + [DROPPING]
+    commands = [["--target", target] for target in RUNS_1D] + [DROPPING]
     # One run at a time, so that each wall time is a lone run's; tiny ones (the tests), whose
     # wall times mean nothing, two at a time.
     with ThreadPoolExecutor(2 if tiny else 1) as pool:
         results = list(pool.map(lambda args: run_1d(args, tmp, tiny), commands))
-    for (target, extra), args, (seconds, out, final) in zip(RUNS_1D, commands, results):
-        name = f"gan_1d_{target}" + ("_own" if extra else "")
-        png, gif = f"{name}.png", f"{name}_progress.gif"
+    for target, args, (seconds, out, final) in zip(RUNS_1D, commands, results):
+        png, gif = f"gan_1d_{target}.png", f"gan_1d_{target}_progress.gif"
         shutil.copy(os.path.join(out, f"scatter_{final['iteration']:06d}.png"),
                     os.path.join(docs, png))
         shutil.copy(os.path.join(out, "progress.gif"), os.path.join(docs, gif))
-        if not extra and target == "x2":  # the README's picture of D's view: an early frame
+        if target == "x2":  # the README's picture of D's view: an early frame
             first = 20 if tiny else 1000
             shutil.copy(os.path.join(out, f"scatter_{first:06d}.png"),
                         os.path.join(docs, "gan_1d_view.png"))

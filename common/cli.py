@@ -114,6 +114,24 @@ def parse_hyperparameters(script_path: str, namespace: dict, description: str,
     return values, set(helps) & set(parsed)
 
 
+def apply_preset(values: dict, given: set, preset: dict, source: str) -> dict:
+    """`values` with `preset`'s settings for the names not given as flags (a flag wins), checked
+    by RULES. values["preset"] is the line a run prints about them (None: nothing taken), naming
+    the top-of-file values they replace; values["from_preset"] the names, for config.json."""
+    taken = {name: value for name, value in preset.items() if name not in given}
+    replaced = [f"{name} = {values[name]!r}" for name in taken if values[name] != taken[name]]
+    values = {**values, **taken, "from_preset": sorted(taken), "preset": None}
+    for name in taken:
+        for rule in RULES.get(name, []):
+            check(name, values, rule)
+    if taken:
+        values["preset"] = (f"{source} sets " + " ".join(
+            f"{flag_name(name)} {value}" for name, value in taken.items()) + (
+            f", instead of the top of the file's {', '.join(replaced)}" if replaced else "") +
+            " (TARGETS at the top; a flag wins)")
+    return values
+
+
 def run_main(function: Callable, *args):
     """Call a script's parse_args or main; every way it can fail that is not a bug becomes
     one line on stderr and an exit status: a RunError (bad input 2, divergence 1, a signal

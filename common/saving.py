@@ -25,9 +25,12 @@ def save_json(path: str, obj: dict) -> None:
 
 
 def save_config(folder: str, cfg: dict) -> None:
-    """config.json: the run's hyperparameters (the upper-case names); and classes.json, the
-    class names of the images, when cfg has them."""
-    save_json(os.path.join(folder, "config.json"), {k: v for k, v in cfg.items() if k.isupper()})
+    """config.json: the run's hyperparameters (the upper-case names) and, under "from_preset",
+    those a preset set (gan_1d's TARGETS); and classes.json, the class names of the images,
+    when cfg has them."""
+    save_json(os.path.join(folder, "config.json"), {
+        **{k: v for k, v in cfg.items() if k.isupper()},
+        **({"from_preset": cfg["from_preset"]} if cfg.get("from_preset") else {})})
     if cfg.get("classes"):
         save_json(os.path.join(folder, "classes.json"), cfg["classes"])
 

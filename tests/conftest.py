@@ -28,9 +28,9 @@ def run_script(script: str, *args: str, cwd: str = ROOT) -> subprocess.Completed
 
 def run_in_process(script: str, *args: str) -> subprocess.CompletedProcess:
     """What `python script args...` does, run in this process, for commands that train
-    nothing (bad input, --generate, --interpolate): its command line as its `__main__` block
-    runs it, with TensorFlow already loaded (a subprocess spends seconds loading it). Tests
-    with run_script show the same from real processes."""
+    nothing or next to nothing (bad input, --generate, a few iterations): its command line as
+    its `__main__` block runs it, with TensorFlow already loaded (a subprocess spends seconds
+    loading it). Tests with run_script show the same from real processes."""
     module = importlib.import_module(script[:-len(".py")])
     from common import cli
     out, err, status = io.StringIO(), io.StringIO(), 0

@@ -147,6 +147,7 @@ def test_bad_input_gets_one_line_exit_2_and_changes_nothing(folders, script, arg
 PROCESS_CASES = [CASES[0], CASES[18], CASES[27], CASES[-1]]
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("script, args, message", PROCESS_CASES,
                          ids=[f"{s} {a.split(' ', 2)[-1]}" for s, a, _ in PROCESS_CASES])
 def test_a_real_process_refuses_bad_input_the_same_way(folders, script, args, message):

@@ -194,3 +194,36 @@ def test_an_output_dir_that_cannot_be_created_is_refused(a_file):
     assert result.stderr.startswith("error: --output-dir is not a writable folder (")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert open(a_file).read() == "keep me"
+
+
+def test_a_target_s_preset_replaces_the_top_says_so_and_a_flag_replaces_it(tmp_path,
+                                                                            monkeypatch):
+    import gan_1d
+    out = ["--output-dir", str(tmp_path)]
+    cfg = gan_1d.parse_args(["--target", "poly", *out])
+    assert (cfg["D_LAYERS"], cfg["D_HIDDEN"], cfg["ITERATIONS"], cfg["EVAL_EVERY"]) == \
+        (2, 128, 15_000, 3_000)
+    assert cfg["from_preset"] == ["D_HIDDEN", "D_LAYERS", "EVAL_EVERY", "ITERATIONS"]
+    assert cfg["preset"] == (
+        "--target poly sets --d-layers 2 --d-hidden 128 --iterations 15000 --eval-every 3000, "
+        "instead of the top of the file's D_LAYERS = 1, D_HIDDEN = 512, ITERATIONS = 5000, "
+        "EVAL_EVERY = 1000 (TARGETS at the top; a flag wins)")
+    cfg = gan_1d.parse_args(["--target", "poly", "--d-layers", "3", "--iterations", "600",
+                             "--eval-every", "200", *out])
+    assert (cfg["D_LAYERS"], cfg["D_HIDDEN"], cfg["ITERATIONS"]) == (3, 128, 600)
+    assert cfg["preset"].startswith("--target poly sets --d-hidden 128, instead of")
+    # An edit at the top that the preset replaces is said in the line, never silently lost.
+    monkeypatch.setattr(gan_1d, "D_HIDDEN", 64)
+    assert "D_HIDDEN = 64" in gan_1d.parse_args(["--target", "poly", *out])["preset"]
+    assert gan_1d.parse_args(["--target", "sine", *out])["preset"] is None  # no preset
+
+
+def test_a_run_prints_and_saves_what_its_target_set(tmp_path):
+    result = run_in_process("gan_1d.py", "--target", "poly", "--iterations", "40",
+                            "--eval-every", "20", "--batch-size", "32", "--n-eval", "200",
+                            "--n-plot", "50", "--output-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].startswith(
+        "--target poly sets --d-layers 2 --d-hidden 128, instead of the top of the file's")
+    config = json.loads((tmp_path / "001" / "config.json").read_text(encoding="utf-8"))
+    assert config["from_preset"] == ["D_HIDDEN", "D_LAYERS"] and config["D_LAYERS"] == 2

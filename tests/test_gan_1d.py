@@ -98,7 +98,7 @@ def test_each_frame_draws_d_s_verdict_over_the_whole_plot(tmp_path, monkeypatch)
                         lambda *args, d_view, **kw: views.append(d_view) or plot(
                             *args, d_view=d_view, **kw))
     gan_1d.summarize_performance(1, g, d, "x2", eval_real, eval_latent, 100, str(tmp_path))
-    curve = gan_1d.plotting.curve(*gan_1d.TARGETS["x2"])
+    curve = gan_1d.plotting.curve(*gan_1d.TARGETS["x2"][:2])
     grid = gan_1d.plotting.grid_points(*gan_1d.plotting.scatter_limits(curve), gan_1d.VIEW_SIZE)
     pairs = np.stack([grid, np.broadcast_to(eval_real[0], grid.shape)], axis=1)
     assert views[0].shape == (gan_1d.VIEW_SIZE, gan_1d.VIEW_SIZE)
@@ -129,6 +129,7 @@ def read_history(path) -> list:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.smoke
 def test_a_cli_run_writes_every_output_file(tiny_1d_run):
     out, result = tiny_1d_run
     for i in EVALUATIONS:

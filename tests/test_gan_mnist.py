@@ -230,6 +230,7 @@ def test_an_epoch_is_capped_at_epoch_images_so_full_mnist_runs_as_long_as_the_sa
     assert image_data.steps_per_epoch({**cfg, "EPOCH_IMAGES": 0}, 60_000) == 937  # the tutorial
 
 
+@pytest.mark.smoke
 def test_a_tiny_mnist_run_writes_every_output(tiny_mnist_run):
     out, result = tiny_mnist_run
     assert "real training images, for reference: score " in result.stdout
@@ -322,6 +323,7 @@ def test_the_classifier_scores_real_digits_high_and_noise_low(tmp_path, sample):
     assert same(snapshot(again), snapshot(classifier))
 
 
+@pytest.mark.smoke
 def test_a_tiny_conditional_run_writes_every_output_with_ten_digit_columns(
         tiny_conditional_run):
     out, result = tiny_conditional_run

@@ -59,6 +59,7 @@ def test_the_same_command_twice_keeps_both_runs_and_changes_nothing_of_the_first
     assert_same_weights(tmp_path / "001" / "generator.keras", tmp_path / "002" / "generator.keras")
 
 
+@pytest.mark.smoke
 def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(tmp_path,
                                                                                  whole_1d_run):
     whole, parts = whole_1d_run, tmp_path / "parts"

@@ -26,7 +26,7 @@ def test_fake_samples_have_the_generators_shape_and_label_zero():
 
 @pytest.mark.parametrize("target", list(gan_1d.TARGETS))
 def test_real_samples_lie_on_the_curve_and_cover_the_domain(target):
-    f, (lo, hi) = gan_1d.TARGETS[target]
+    f, (lo, hi), _ = gan_1d.TARGETS[target]
     x, y = gan_1d.generate_real_samples(target, 10_000, np.random.default_rng(1))
     assert x.shape == (10_000, 2) and x.dtype == np.float32
     assert y.shape == (10_000, 1) and (y == 1).all()
