@@ -28,6 +28,9 @@ import numpy as np
 from common import checkpoint, freeze_check, saving, summaries
 from common.errors import BadInput, Diverged, Interrupted
 
+# Keras before 3.15 (the one Python 3.10 gets) returns from train_on_batch the mean loss since
+# the model's metrics were last reset, not the batch's; 3.15 resets them at every call.
+RESET_METRICS = tuple(int(part) for part in keras.__version__.split(".")[:2]) < (3, 15)
 # Ctrl-C, `kill`, a closed terminal: those of them the platform has (Windows has no SIGHUP).
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                 if hasattr(signal, name))
@@ -54,7 +57,7 @@ class Run:
         self.total, self.eval_every, self.show = iterations, eval_every, show
         self.info = {"script": script, "config": {k: v for k, v in cfg.items() if k.isupper()}}
         self.rng, self.diagnose = rng, diagnose
-        self.d_model, self.g_model = d_model, g_model
+        self.d_model, self.g_model, self.gan_model = d_model, g_model, gan_model
         self.d_before = self.g_before = None  # the freeze check's copies of the weights
         self.checkpoint_path = os.path.join(folder, checkpoint.NAME)
         self.history_path = os.path.join(folder, "history.csv")
@@ -151,6 +154,10 @@ class Run:
 
     def record(self, d_loss: float, g_loss: float) -> None:
         """Add one iteration's losses; raise Diverged if one is not a finite number."""
+        d_loss, g_loss = float(d_loss), float(g_loss)  # Keras 3.12 returns numpy scalars
+        if RESET_METRICS:  # so that the next train_on_batch returns its own batch's loss
+            self.d_model.reset_metrics()
+            self.gan_model.reset_metrics()
         if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
             self._diverged(f"the loss (d_loss={d_loss:.3g}, g_loss={g_loss:.3g})")
         self.loss_sums[0] += d_loss
