@@ -17,7 +17,7 @@ import numpy as np
 from common.quiet_tensorflow import SETUP  # first: TensorFlow loads here, without its chatter
 import keras
 
-from common import cli, diagnoses, plotting, run_folders, sampling, saving
+from common import cli, diagnoses, plotting, run_folders, sampling, saving, verdicts
 from common.metrics import d_accuracies, ks_to_uniform, mean_abs_error
 from common.results import save_model_summaries, save_results
 from common.run import Run
@@ -238,11 +238,11 @@ def main(cfg: dict) -> dict:
         ("KS distance of generated x to the uniform domain", ["ks"], True),
     ], [frame_path(out, row["iteration"]) for row in history])
     # The final numbers come from the saved file, which proves it holds the trained generator.
-    final = run.finish(measure(keras.models.load_model(generator), d_model, cfg["TARGET"],
-                               eval_real, eval_latent)[0])  # metrics.json
+    final, _ = measure(keras.models.load_model(generator), d_model, cfg["TARGET"], eval_real,
+                       eval_latent)
     print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} points: "
           f"mae {final['mae']:.4f} ks {final['ks']:.4f}", flush=True)
-    return final
+    return run.finish(final, verdicts.curve)  # metrics.json, and the verdict: "result: ..."
 
 
 # --- The command line ------------------------------------------------------------------------

@@ -304,11 +304,11 @@ def main(cfg: dict) -> dict:
     generator = save_results(out, g_average or g_model, d_model, history, setup["panels"],
                              [evaluation.grid_path(out, row["epoch"]) for row in history])
     # The final numbers come from the saved file, which proves it holds the trained generator.
-    final = run.finish({"epoch": history[-1]["epoch"], **evaluation.measure(
-        keras.models.load_model(generator), d_model, setup)}, real_reference=setup["reference"])
+    final = {"epoch": history[-1]["epoch"], **evaluation.measure(
+        keras.models.load_model(generator), d_model, setup)}
     print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} images: " + " ".join(
         f"{k} {final[k]:.3g}" for k in setup["show"][3:] or ("acc_real", "acc_fake")), flush=True)
-    return final
+    return run.finish(final, setup["verdict"], real_reference=setup["reference"])  # the verdict
 
 
 # --- The command line ------------------------------------------------------------------------

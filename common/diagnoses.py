@@ -11,8 +11,10 @@ import math
 # A trouble is named when it shows at this many evaluations in a row: early in a healthy run
 # one evaluation can look like trouble, and pass.
 IN_A_ROW = 2
-# D has won when it tells both real and generated samples right this often...
+# D has won when it calls this share of G's samples fake (it spots nearly every one)...
 D_WINS = 0.95
+# ...and this share of real ones real (so it is not calling everything fake)...
+D_RIGHT = 0.75
 # ...and its steps were too big when its loss is this close to 0 (it saturated).
 SATURATED = 0.01
 # gan_1d: G covers only part of the curve when the points' x is this far from uniform (KS)...
@@ -38,14 +40,16 @@ def in_a_row(history: list, trouble) -> bool:
 
 
 def discriminator_won(history: list, weak_g_flag: str) -> list:
-    """D tells real from fake almost always, evaluation after evaluation: G's gradient
-    vanishes and G stops learning. With D's loss near 0, D saturated at once: the steps are
-    too big; otherwise G is too weak for D (`weak_g_flag`: what grows G in the script)."""
-    if not in_a_row(history, lambda row: min(row["acc_real"], row["acc_fake"]) >= D_WINS):
+    """D spots G's samples almost always, and is right on most real ones, evaluation after
+    evaluation: G's gradient vanishes and G stops learning. With D's loss near 0, D saturated
+    at once: the steps are too big; otherwise G is too weak for D or its steps are too big
+    (`weak_g_flag`: what grows G in the script)."""
+    if not in_a_row(history, lambda row: row["acc_fake"] >= D_WINS and row["acc_real"] >= D_RIGHT):
         return []
     row = history[-1]
     remedy = "the steps are too big, try a smaller --learning-rate" \
-        if row["d_loss"] < SATURATED else f"G is too weak, try a larger {weak_g_flag}"
+        if row["d_loss"] < SATURATED else (f"try a larger {weak_g_flag} (G too weak) or a "
+                                           f"smaller --learning-rate (steps too big)")
     return [f"D has won (accuracy {row['acc_real']:.2f} real, {row['acc_fake']:.2f} fake): "
             f"G's gradient vanishes; {remedy}"]
 
@@ -61,8 +65,8 @@ def curve_troubles(history: list) -> list:
     if in_a_row(history, lambda row: row["d_range"] < FLAT and row["mae"] >= MAE_OFF_CURVE
                 and abs(row["d_loss"] - math.log(2)) < UNDECIDED):
         troubles.append(f"stalled: D says 0.5 everywhere (d_range {row['d_range']:.3f}) though "
-                        f"G's points lie off the curve (mae {row['mae']:.3f}); try --activation "
-                        f"relu")
+                        f"G's points are off the curve (mae {row['mae']:.3f}); try --activation "
+                        f"relu or a larger --learning-rate")
     return troubles
 
 
@@ -75,3 +79,12 @@ def digit_troubles(history: list) -> list:
         troubles.append(f"G's images barely differ from each other (spread {row['spread']:.2f}): "
                         "mode collapse" + ("" if troubles else "; try a smaller --learning-rate"))
     return troubles
+
+
+def name_of(message: str) -> str:
+    """A warning's short name, for tables: 'won', 'part', 'stalled', 'alike'."""
+    for start, name in (("D has won", "won"), ("G covers only part", "part"),
+                        ("stalled", "stalled"), ("G's images barely differ", "alike")):
+        if message.startswith(start):
+            return name
+    return message.split(":")[0]

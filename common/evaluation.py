@@ -2,11 +2,12 @@
 and grids compare from one evaluation to the next), held-out real images for D's accuracies,
 and the digit classifier with the real images' own numbers, for reference."""
 
+import functools
 import os
 
 import numpy as np
 
-from common import digit_classifier, plotting
+from common import digit_classifier, plotting, verdicts
 from common.metrics import d_accuracies
 from common.sampling import generate_fake_samples, generate_latent_points
 
@@ -19,7 +20,7 @@ def prepare(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator,
     """The evaluation set-up for cfg's mode and the images' classes (cfg["classes"]; None:
     unlabelled, then no classifier: "scorer" is None). Prints the real images' own numbers;
     they are under "reference". "show" and "panels" name the numbers of the printed lines
-    and of curves.png."""
+    and of curves.png; "verdict" judges the final numbers against the reference."""
     n_eval, conditional = cfg["N_EVAL"], cfg["CONDITIONAL"]
     layout = grid_layout(cfg["classes"], conditional, grid_columns)
     latent, digits, grid = fixed_points(cfg, n_eval, rng, layout["columns"], grid_columns)
@@ -27,6 +28,7 @@ def prepare(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator,
         x_held[:n_eval]
     setup = {**layout, "latent": latent, "digits": digits, "grid": grid, "real": real,
              "scorer": None, "reference": {}, "show": ("epoch", "acc_real", "acc_fake"),
+             "verdict": functools.partial(verdicts.digits, real={}, classes=None),
              "panels": [("mean losses since the previous evaluation", ["d_loss", "g_loss"], False),
                         ("discriminator accuracy", ["acc_real", "acc_fake"], False)]}
     if y is None:
@@ -44,6 +46,8 @@ def prepare(cfg: dict, x, y, x_held, y_held, rng: np.random.Generator,
         f"{k} {v:.3g}" for k, v in reference.items()), flush=True)
     shares = ["confident", "min_class_share"] + ["label_accuracy"] * conditional
     return {**setup, "scorer": scorer, "held_features": held_features, "reference": reference,
+            "verdict": functools.partial(verdicts.digits, real=reference,
+                                         classes=cfg["classes"]),
             "show": setup["show"] + ("score", "fd", *shares[1:]),
             "panels": setup["panels"] + [
                 ("classifier score (10 at best)", ["score"], False),

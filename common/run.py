@@ -11,7 +11,7 @@ The script's train() talks to a Run in six places, and main() in one more:
         if run.evaluating(i):           # every eval_every iterations, and at the last
             run.end_of_interval(row)    # history row (and history.csv), a line, warnings
                                         #   (diagnoses), checkpoint
-    final = run.finish(numbers)         # after the loop: metrics.json
+    final = run.finish(numbers, verdict)  # after the loop: metrics.json, the `result:` line
 
 Nothing here calls back into a script: data flows from the loop to the Run to files.
 """
@@ -203,14 +203,17 @@ class Run:
         self._save_checkpoint()
         self.started = self.last = time.perf_counter()
 
-    def finish(self, numbers: dict, **extra) -> dict:
+    def finish(self, numbers: dict, verdict, **extra) -> dict:
         """The final numbers (measured on the saved generator), with the last iteration, the
-        training time, `extra` and the warnings, written to metrics.json, which a finished run
-        is known by. Returns them."""
+        training time, `extra`, the warnings and the verdict ("result": `verdict`(final,
+        history, warnings), common/verdicts.py), written to metrics.json, which a finished run
+        is known by. Prints the verdict, the run's last line, and returns them."""
         final = {"iteration": self.history[-1]["iteration"], **numbers,
                  "train_seconds": self.history[-1]["train_seconds"], **extra,
                  "warnings": self.warnings}
+        final["result"] = verdict(final, self.history, self.warnings)
         saving.save_json(os.path.join(self.folder, "metrics.json"), final)
+        print(f"result: {final['result']}", flush=True)
         return final
 
     def line(self, row: dict) -> str:

@@ -11,7 +11,7 @@ import pytest
 from conftest import assert_freeze_discipline, run_in_process, same, snapshot
 from conftest import spy_on_updates
 import gan_mnist
-from common import digit_classifier, evaluation, image_data
+from common import digit_classifier, evaluation, image_data, verdicts
 from common.run import Run
 
 LATENT_DIM = 16
@@ -248,6 +248,10 @@ def test_a_tiny_mnist_run_writes_every_output(tiny_mnist_run):
     assert "score" in lines[0] and "class_9" in lines[0]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epoch"] == 2 and 1 <= metrics["score"] <= 10 and metrics["fd"] >= 0
+    # Two epochs of tiny models draw no digits: the verdict says so, beside real images'.
+    assert result.stdout.splitlines()[-1] == f"result: {metrics['result']}"
+    assert metrics["result"].startswith(f"not learned: G's images score {metrics['score']:.2f} "
+                                        f"(real ones: {metrics['real_reference']['score']:.2f}")
     assert json.loads((out / "config.json").read_text())["EPOCHS"] == 2
     g = keras.models.load_model(out / "generator.keras")
     assert g.output_shape == (None, 28, 28, 1)
@@ -314,6 +318,16 @@ def test_the_classifier_scores_real_digits_high_and_noise_low(tmp_path, sample):
     assert real_metrics["min_class_share"] > 0.05 and real_metrics["label_accuracy"] > 0.9
     assert noise_metrics["score"] < 3 and noise_metrics["fd"] > 10 * real_metrics["fd"]
     assert noise_metrics["label_accuracy"] < 0.3
+    # The verdict: real digits (unseen by the classifier) pass the bar set by the real
+    # training images' own numbers; noise misses it, and the line says by what.
+    reference = digit_classifier.image_metrics(scorer, x[train], held_features, y[train])
+    digits = [str(k) for k in range(10)]
+    assert verdicts.digits(real_metrics, [], [], reference, digits).startswith(
+        "learned digits: G's images score ")
+    noise_verdict = verdicts.digits(noise_metrics, [{"epoch": 1}], [], reference, digits)
+    assert noise_verdict.startswith(f"not learned: G's images score {noise_metrics['score']:.2f}")
+    assert ", under 60% of theirs" in noise_verdict
+    assert f"the digit asked for in {noise_metrics['label_accuracy']:.0%}" in noise_verdict
     # Wrong digits asked for: label_accuracy sees it.
     wrong = digit_classifier.image_metrics(scorer, x[real], held_features, (y[real] + 1) % 10)
     assert wrong["label_accuracy"] < 0.1
@@ -327,7 +341,8 @@ def test_the_classifier_scores_real_digits_high_and_noise_low(tmp_path, sample):
 def test_a_tiny_conditional_run_writes_every_output_with_ten_digit_columns(
         tiny_conditional_run):
     out, result = tiny_conditional_run
-    assert "label_accuracy" in result.stdout.splitlines()[-1]
+    done, verdict = result.stdout.splitlines()[-2:]
+    assert "label_accuracy" in done and "the digit asked for in" in verdict
     header = (out / "history.csv").read_text().splitlines()[0].split(",")
     assert "label_accuracy" in header
     metrics = json.loads((out / "metrics.json").read_text())

@@ -149,6 +149,8 @@ def test_an_unlabelled_set_trains_draws_and_saves_without_the_classifier(form, t
     assert len(history) == 3 and "acc_real" in history[0] and "score" not in history[0]
     metrics = json.loads((run / "metrics.json").read_text())
     assert "acc_fake" in metrics and "score" not in metrics
+    assert result.stdout.splitlines()[-1] == f"result: {metrics['result']}" == \
+        "result: no verdict: unlabelled images have no classifier to judge them by; see the grids"
     for name in ("grid_epoch_002.png", "generator.keras", "progress.gif", "curves.png"):
         assert (run / name).stat().st_size > 0, name
     assert not list(out.glob("classifier_*.keras"))  # no labels: no classifier trained

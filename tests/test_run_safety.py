@@ -46,12 +46,12 @@ def test_the_same_command_twice_keeps_both_runs_and_changes_nothing_of_the_first
     first = run_script("gan_1d.py", *args)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[0].startswith(f"{tmp_path}/001: a new run")
-    assert first.stdout.splitlines()[-1].startswith(f"{tmp_path}/001: done")
+    assert first.stdout.splitlines()[-2].startswith(f"{tmp_path}/001: done")
     before = fingerprint(tmp_path / "001")
     second = run_script("gan_1d.py", *args)
     assert second.returncode == 0, second.stderr
     assert second.stdout.splitlines()[0].startswith(f"{tmp_path}/002: a new run")
-    assert second.stdout.splitlines()[-1].startswith(f"{tmp_path}/002: done")
+    assert second.stdout.splitlines()[-2].startswith(f"{tmp_path}/002: done")
     assert fingerprint(tmp_path / "001") == before
     for run in ("001", "002"):
         assert (tmp_path / run / "generator.keras").stat().st_size > 0
