@@ -176,6 +176,10 @@ def test_the_warnings_are_printed_under_the_evaluation_and_kept(tmp_path):
     assert metrics["warnings"] == [f"iteration {n}: {lines[i][len('warning: '):]}"
                                    for n, i in zip((1000, 1500, 2000), at)]
     assert logged(out / "001")["warnings"] == ("text", 3)
+    # The verdict, the last line, names the warnings' trouble as the likely cause.
+    assert lines[-1] == f"result: {metrics['result']}"
+    assert lines[-1].startswith("result: not learned: ") and lines[-1].endswith(
+        "; likely cause, in the warnings above: D has won")
 
 
 def test_a_resumed_run_keeps_the_warnings_already_given(tmp_path):
@@ -253,6 +257,17 @@ def test_mnist_diagnoses_on_recorded_rows():
         "D has won (accuracy 0.99 real, 1.00 fake): G's gradient vanishes; try a larger "
         "--g-filters (G too weak) or a smaller --learning-rate (steps too big)",
         "G's images barely differ from each other (spread 0.12): mode collapse"]
+    # Seed 2 of the same commands (docs/diagnoses.md): the same troubles, from epoch 4. At 4
+    # the step size's D is not yet saturated (its loss 6.1), so both remedies are named.
+    steps_too_big = digit_rows((0.2769, 1, 1, 7.068e-06, [0] * 7 + [1.0, 0, 0]),
+                               (6.113, 1, 1, 2.231e-13, [0] * 7 + [1.0, 0, 0]))
+    assert [m.split(":")[0] for m in diagnoses.digit_troubles(steps_too_big)] == [
+        "D has won (accuracy 1.00 real, 1.00 fake)", "G's images barely differ from each other "
+        "(spread 0.00)"]
+    g_too_weak = digit_rows((0.02213, 1, 1, 0.003336, [0.1] * 10),
+                            (0.05459, 0.99, 1, 0.1124, [0.1] * 10))
+    assert [m.split(" (")[0] for m in diagnoses.digit_troubles(g_too_weak)] == [
+        "D has won", "G's images barely differ from each other"]
     # Alike without D winning: the collapse line names the flag itself.
     alike = [{**row, "acc_fake": 0.8} for row in STEPS_TOO_BIG]
     assert diagnoses.digit_troubles(alike) == [

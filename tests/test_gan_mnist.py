@@ -324,9 +324,12 @@ def test_the_classifier_scores_real_digits_high_and_noise_low(tmp_path, sample):
     digits = [str(k) for k in range(10)]
     assert verdicts.digits(real_metrics, [], [], reference, digits).startswith(
         "learned digits: G's images score ")
-    noise_verdict = verdicts.digits(noise_metrics, [{"epoch": 1}], [], reference, digits)
+    noise_verdict = verdicts.digits(noise_metrics, [{"epoch": 1, "d_loss": 0.1, "acc_fake": 1.0}],
+                                    [], reference, digits)
     assert noise_verdict.startswith(f"not learned: G's images score {noise_metrics['score']:.2f}")
-    assert ", under 60% of theirs" in noise_verdict
+    assert ", under 60% of theirs" in noise_verdict and noise_verdict.endswith(
+        "likely cause: D spots G's samples (accuracy 1.00 on them): try a larger --g-filters (G "
+        "too weak) or a smaller --learning-rate (steps too big)")
     assert f"the digit asked for in {noise_metrics['label_accuracy']:.0%}" in noise_verdict
     # Wrong digits asked for: label_accuracy sees it.
     wrong = digit_classifier.image_metrics(scorer, x[real], held_features, (y[real] + 1) % 10)
