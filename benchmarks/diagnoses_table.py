@@ -3,7 +3,7 @@
 does after each evaluation; rebuild docs/diagnoses.md's tables (provocation x seed: what
 fired, when) between its two `table` markers.
 
-    python benchmarks/diagnoses_table.py --keep runs/diag             # every run: about 2 h
+    python benchmarks/diagnoses_table.py --keep runs/diag             # every run: about 1.5 h
     python benchmarks/diagnoses_table.py --keep runs/diag --only gan_1d.py --jobs 2
     python benchmarks/diagnoses_table.py --keep runs/diag --table-only  # after a rule changed
 
@@ -47,6 +47,17 @@ PROVOKED = [
     ("steps 10 times too big", "gan_mnist.py", "--learning-rate 0.01 --epochs 8 --eval-every 2"),
     ("G too weak", "gan_mnist.py", "--g-filters 1 --epochs 8 --eval-every 2"),
 ]
+# Per script: the clock of its history rows, its diagnoses, and its verdict (final, history,
+# warnings).
+SCRIPTS = {
+    "gan_1d.py": ("iteration", diagnoses.curve_troubles, verdicts.curve),
+    "gan_mnist.py": ("epoch", diagnoses.digit_troubles, lambda final, history, warnings:
+                     verdicts.digits(final, history, warnings, final["real_reference"],
+                                     [str(k) for k in range(10)])),
+}
+# A warning's short name in the tables, by how it begins.
+NAMES = (("D has won", "won"), ("G covers only part", "part"), ("stalled", "stalled"),
+         ("G's images barely differ", "alike"))
 # (name, script, flags: each target's own command, evaluated often; the default evaluation
 # interval, whose history is rebuilt from the frequent one)
 HEALTHY = [(t, "gan_1d.py", f"--target {t} --eval-every 250", 1000)
@@ -118,8 +129,7 @@ def coarser(history: list, key: str, every: int) -> list:
 
 def replay(script: str, history: list) -> list:
     """[(when, message)] of each warning, as the run printed them after each evaluation."""
-    diagnose = diagnoses.curve_troubles if script == "gan_1d.py" else diagnoses.digit_troubles
-    key = "iteration" if script == "gan_1d.py" else "epoch"
+    key, diagnose, _ = SCRIPTS[script]
     fired = []
     for n in range(1, len(history) + 1):
         for message in diagnose(history[:n]):
@@ -131,7 +141,8 @@ def said(fired: list) -> str:
     """'won 2000-5000, part 4000': each trouble, from when (to when, if it lasted)."""
     spans = {}
     for when, message in fired:
-        spans.setdefault(diagnoses.name_of(message), []).append(when)
+        name = next(name for start, name in NAMES if message.startswith(start))
+        spans.setdefault(name, []).append(when)
     return ", ".join(f"{name} {w[0]}" + (f"-{w[-1]}" if len(w) > 1 else "")
                      for name, w in spans.items()) or "none"
 
@@ -143,15 +154,20 @@ def cell(script: str, run: dict, history: list) -> str:
     if run["final"] is None:
         stop = re.search(r"^error: (.+? at iteration \d+)", run["log"], re.M)
         return f"stopped: {stop[1]}" if stop else "no result"
+    key, _, verdict = SCRIPTS[script]
     fired = replay(script, history)
-    key = "iteration" if script == "gan_1d.py" else "epoch"
     warnings = [f"{key} {when}: {message}" for when, message in fired]
-    if script == "gan_1d.py":
-        verdict = verdicts.curve(run["final"], history, warnings)
-    else:
-        verdict = verdicts.digits(run["final"], history, warnings,
-                                  run["final"]["real_reference"], [str(k) for k in range(10)])
-    return f"{said(fired)}; {verdicts.short(verdict)}"
+    return f"{said(fired)}; {short(verdict(run['final'], history, warnings))}"
+
+
+def short(result: str) -> str:
+    """The verdict in a few words: 'learned', or 'not learned: its cause'."""
+    if not result.startswith("not learned"):
+        return result.split(":")[0]
+    for marker in ("likely cause, in the warnings above: ", "likely cause: "):
+        if marker in result:
+            return "not learned: " + result.split(marker)[1].split(" (")[0]
+    return "not learned: " + result.rsplit("; ", 1)[1]
 
 
 def table(keep: str, seeds: list, only: str) -> list:
@@ -176,7 +192,7 @@ def table(keep: str, seeds: list, only: str) -> list:
     for label, script, flags, default in HEALTHY:
         if only and script != only:
             continue
-        key = "iteration" if script == "gan_1d.py" else "epoch"
+        key = SCRIPTS[script][0]
         runs = [read_run(os.path.join(keep, folder_name(script, flags, s))) for s in seeds]
         often = flags.split("--eval-every ")[1].split()[0]
         for every, rows in ((often, lambda r: r["history"]),

@@ -80,11 +80,3 @@ def digit_troubles(history: list) -> list:
                         "mode collapse" + ("" if troubles else "; try a smaller --learning-rate"))
     return troubles
 
-
-def name_of(message: str) -> str:
-    """A warning's short name, for tables: 'won', 'part', 'stalled', 'alike'."""
-    for start, name in (("D has won", "won"), ("G covers only part", "part"),
-                        ("stalled", "stalled"), ("G's images barely differ", "alike")):
-        if message.startswith(start):
-            return name
-    return message.split(":")[0]

@@ -105,12 +105,3 @@ def digits(final: dict, history: list, warnings: list, real: dict, classes) -> s
         warnings, history, "epoch", ("fd",),
         {"longer": "more --epochs", "stronger_d": "a larger --d-filters", "weak_g": "--g-filters"})
 
-
-def short(result: str) -> str:
-    """The verdict in a few words, for tables: 'learned', or 'not learned: its cause'."""
-    if not result.startswith("not learned"):
-        return result.split(":")[0]
-    for marker in ("likely cause, in the warnings above: ", "likely cause: "):
-        if marker in result:
-            return "not learned: " + result.split(marker)[1].split(" (")[0]
-    return "not learned: " + result.rsplit("; ", 1)[1]
