@@ -18,9 +18,10 @@ from common.quiet_tensorflow import SETUP  # first: TensorFlow loads here, witho
 import keras
 
 from common import cli, diagnoses, plotting, run_folders, sampling, saving, verdicts
+from common.clock import Clock
 from common.metrics import d_accuracies, ks_to_uniform, mean_abs_error
+from common.record import Record
 from common.results import save_model_summaries, save_results
-from common.run import Run
 from common.sampling import as_the_composite_sees_it, generate_fake_samples
 from common.sampling import generate_latent_points
 
@@ -180,13 +181,13 @@ def summarize_performance(iteration: int, g_model, d_model, target: str,
 
 # --- Training ---------------------------------------------------------------------------------
 
-def train(g_model, d_model, gan_model, run, cfg: dict, rng: np.random.Generator,
+def train(g_model, d_model, gan_model, clock, record, cfg: dict, rng: np.random.Generator,
           eval_real: np.ndarray, eval_latent: np.ndarray) -> list:
     """The tutorial's train(): alternate D's and G's updates, evaluate every EVAL_EVERY
-    iterations. `run` (common/run.py) keeps the books: iterations, resume, history, checkpoint."""
+    iterations; the `clock` counts them, the `record` keeps the numbers (common/)."""
     half, latent_dim, pack = cfg["BATCH_SIZE"] // 2, cfg["LATENT_DIM"], cfg["PACK"]
     draw_fakes = as_the_composite_sees_it(g_model)
-    for i in run.iterations():
+    for i in clock.iterations():  # from 1, or after a checkpoint's; a checkpoint per evaluation
         # D learns from a batch of packs, half of real points, half of generated ones;
         # y[::pack] is one label per pack. D maximises log D(real) + log(1 - D(fake))...
         x_real, y_real = generate_real_samples(cfg["TARGET"], half, rng)
@@ -195,30 +196,30 @@ def train(g_model, d_model, gan_model, run, cfg: dict, rng: np.random.Generator,
         d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
         d_loss = d_model.train_on_batch(in_packs(np.concatenate([x_real, x_fake]), pack),
                                         np.concatenate([y_real, y_fake])[::pack])
-        run.check_d_learned()  # first iteration: the weights say if D learned (README)
+        clock.check_d_learned()  # first iteration: the weights say if D learned (README)
         # ...then G learns, through the composite with D frozen, to make D say "real" (1):
         # G maximises log D(G(z)), the tutorial's non-saturating form.
         x_gan = generate_latent_points(latent_dim, cfg["BATCH_SIZE"], rng)
         y_gan = np.ones((cfg["BATCH_SIZE"] // pack, 1), dtype=np.float32)
         d_model.trainable = False
         g_loss = gan_model.train_on_batch(in_packs(x_gan, pack), y_gan)
-        run.check_only_g_learned()  # ...and if D stayed frozen here while G learned
-        run.record(d_loss, g_loss)
-        if run.evaluating(i):
-            run.end_of_interval(summarize_performance(i, g_model, d_model, cfg["TARGET"],
-                                                      eval_real, eval_latent, cfg["N_PLOT"],
-                                                      run.folder),
-                                picture=frame_path(run.folder, i))
-    return run.history
+        clock.check_only_g_learned()  # ...and if D stayed frozen here while G learned
+        record.losses(i, d_loss, g_loss)  # a loss that is not a number stops the run
+        if clock.evaluating(i):
+            record.evaluation(i, summarize_performance(i, g_model, d_model, cfg["TARGET"],
+                                                       eval_real, eval_latent, cfg["N_PLOT"],
+                                                       record.folder),
+                              picture=frame_path(record.folder, i))
+    return record.history
 
 
-def main(cfg: dict) -> dict:
+def main(args: cli.Args) -> dict:
     """Train on the configuration, write every output file, return the final metrics."""
-    out = cfg["run_dir"]
-    print(f"{out}: {'resuming' if cfg['resume'] else 'a new run'} ({SETUP})", flush=True)
-    if cfg["preset"]:  # the settings that came from the target's preset (TARGETS)
-        print(cfg["preset"], flush=True)
-    saving.save_config(out, cfg)  # config.json
+    cfg, out = args.config, run_folders.start(args.config["OUTPUT_DIR"], args.resume)
+    print(f"{out}: {'resuming' if args.resume else 'a new run'} ({SETUP})", flush=True)
+    if args.preset:  # the settings that came from the target's preset (TARGETS)
+        print(args.preset, flush=True)
+    saving.save_config(out, cfg, args.from_preset)  # config.json
     keras.utils.set_random_seed(cfg["SEED"])  # the models' initial weights
     rng, eval_rng = sampling.random_streams(cfg["SEED"])  # training's, and the evaluations'
     eval_real, _ = generate_real_samples(cfg["TARGET"], cfg["N_EVAL"], eval_rng)
@@ -226,10 +227,10 @@ def main(cfg: dict) -> dict:
 
     d_model, g_model, gan_model = define_models(cfg)
     save_model_summaries(out, d_model, g_model, gan_model)  # models.txt: each summary()
-    run = Run(cfg, "gan_1d.py", (d_model, g_model, gan_model), rng, cfg["ITERATIONS"],
-              cfg["EVAL_EVERY"], show=("acc_real", "acc_fake", "mae", "ks"),
-              diagnose=diagnoses.curve_troubles)  # warnings that name a run's trouble
-    history = train(g_model, d_model, gan_model, run, cfg, rng, eval_real, eval_latent)
+    record = Record(out, cfg["ITERATIONS"], cfg["EVAL_EVERY"], show=("acc_real", "acc_fake",
+                    "mae", "ks"), diagnose=diagnoses.curve_troubles, tensorboard=cfg["TENSORBOARD"])
+    clock = Clock(record, "gan_1d.py", cfg, (d_model, g_model, gan_model), rng)  # resumes
+    history = train(g_model, d_model, gan_model, clock, record, cfg, rng, eval_real, eval_latent)
 
     generator = save_results(out, g_model, d_model, history, [
         ("mean losses since the previous evaluation", ["d_loss", "g_loss"], False),
@@ -242,28 +243,27 @@ def main(cfg: dict) -> dict:
                        eval_latent)
     print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} points: "
           f"mae {final['mae']:.4f} ks {final['ks']:.4f}", flush=True)
-    return run.finish(final, verdicts.curve)  # metrics.json, and the verdict: "result: ..."
+    return record.finish(final, verdicts.curve)  # metrics.json, and the verdict: "result: ..."
 
 
 # --- The command line ------------------------------------------------------------------------
 
-def parse_args(argv=None) -> dict:
-    """The hyperparameters above, overridden by flags and checked; cfg["run_dir"] is the
-    run's folder. With --resume, the configuration is the one saved in that run's checkpoint.
-    Raises BadInput (common/errors.py) for bad input."""
-    cfg, given = cli.parse_hyperparameters(
+def parse_args(argv=None) -> cli.Args:
+    """The hyperparameters above, overridden by a preset and flags, and checked (args.config;
+    --resume: the checkpoint's). Raises BadInput (common/errors.py); writes nothing."""
+    args = cli.parse_hyperparameters(
         __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
         extra_flags=run_folders.FLAGS,
         rules={"TARGET": [cli.one_of(TARGETS)], "ACTIVATION": [cli.one_of(ACTIVATIONS)]})
-    # (The other hyperparameters' rules are in cli.RULES.) The target's preset, unless flagged:
-    cfg = cli.apply_preset(cfg, given, TARGETS[cfg["TARGET"]][2], f"--target {cfg['TARGET']}")
+    target = args.config["TARGET"]  # its preset, unless flagged (the other rules: cli.RULES)
+    cfg = cli.apply_preset(args, TARGETS[target][2], f"--target {target}")
     cli.check("BATCH_SIZE", cfg, cli.multiple_of(2 * cfg["PACK"], "2 x --pack", ": D's batch is "
                                                  "half real packs, half fake packs"))
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["ITERATIONS"], "--iterations"))
     cli.check("N_PLOT", cfg, cli.at_most(cfg["N_EVAL"], "--n-eval"))
     cli.check("N_EVAL", cfg, cli.multiple_of(cfg["PACK"], "--pack"))
-    cfg = run_folders.prepare(cfg, given, "gan_1d.py")
-    return run_folders.ready(cfg)  # last: it makes the run's folder
+    run_folders.resume(args, "gan_1d.py")  # --resume: the checkpoint's configuration
+    return args
 
 
 if __name__ == "__main__":

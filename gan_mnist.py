@@ -18,11 +18,13 @@ import numpy as np
 from common.quiet_tensorflow import SETUP  # first: TensorFlow loads here, without its chatter
 import keras
 
-from common import averaging, cli, diagnoses, evaluation, image_data, run_folders, sampling
-from common import saved_generator, saving
+from common import cli, diagnoses, run_folders, sampling, saving
+from common.clock import Clock
 from common.errors import BadInput
+from common.mnist import averaging, image_data, saved_generator
+from common.mnist.evaluation import Evaluation, grid_path
+from common.record import Record
 from common.results import save_model_summaries, save_results
-from common.run import Run
 from common.sampling import as_the_composite_sees_it, concatenate, generate_latent_points
 
 # --- Hyperparameters: each one is also a flag (BATCH_SIZE <-> --batch-size) -----------------
@@ -164,13 +166,13 @@ def step_size(cfg: dict) -> float:
     return cfg["CONDITIONAL_LEARNING_RATE" if cfg["CONDITIONAL"] else "LEARNING_RATE"]
 
 
-def define_models(cfg: dict, iterations: int) -> tuple:
-    """D, G and the composite for the mode CONDITIONAL says (the classes: cfg["classes"])."""
+def define_models(cfg: dict, iterations: int, classes: list) -> tuple:
+    """D, G and the composite for the mode CONDITIONAL says (conditional: of these classes)."""
     lr, beta_1 = step_size(cfg), cfg["BETA_1"]
     if cfg["LR_DECAY"]:  # big steps early, smaller ones along a cosine to zero
         lr = keras.optimizers.schedules.CosineDecay(lr, iterations)
     if cfg["CONDITIONAL"]:
-        n_classes, embedding = len(cfg["classes"]), cfg["LABEL_EMBEDDING"]
+        n_classes, embedding = len(classes), cfg["LABEL_EMBEDDING"]
         d_model = define_conditional_discriminator(cfg["D_FILTERS"], embedding, lr, beta_1,
                                                    n_classes)
         g_model = define_conditional_generator(cfg["LATENT_DIM"], cfg["G_FILTERS"], embedding,
@@ -183,9 +185,9 @@ def define_models(cfg: dict, iterations: int) -> tuple:
 
 # --- The data --------------------------------------------------------------------------------
 
-def generate_real_samples(dataset: tuple, n: int, rng: np.random.Generator) -> tuple:
-    """n images picked at random from (images, digits), with class label 1 (real)."""
-    return dataset[0][rng.integers(0, len(dataset[0]), n)], np.ones((n, 1), dtype=np.float32)
+def generate_real_samples(images, n: int, rng: np.random.Generator) -> tuple:
+    """n images picked at random from the training images, with class label 1 (real)."""
+    return images.x[rng.integers(0, len(images.x), n)], np.ones((n, 1), dtype=np.float32)
 
 
 def generate_fake_samples(generator, latent_dim: int, n: int, rng: np.random.Generator) -> tuple:
@@ -193,11 +195,10 @@ def generate_fake_samples(generator, latent_dim: int, n: int, rng: np.random.Gen
     return sampling.generate_fake_samples(generator, generate_latent_points(latent_dim, n, rng))
 
 
-def generate_conditional_real_samples(dataset: tuple, n: int,
-                                      rng: np.random.Generator) -> tuple:
-    """[n images, their digits] picked at random from (images, digits), with class label 1."""
-    pick = rng.integers(0, len(dataset[0]), n)
-    return [dataset[0][pick], dataset[1][pick].astype(np.int32)], np.ones((n, 1), np.float32)
+def generate_conditional_real_samples(images, n: int, rng: np.random.Generator) -> tuple:
+    """[n images, their digits] picked at random from the training images, class label 1."""
+    pick = rng.integers(0, len(images.x), n)
+    return [images.x[pick], images.y[pick].astype(np.int32)], np.ones((n, 1), np.float32)
 
 
 def generate_conditional_latent_points(latent_dim: int, n: int, rng: np.random.Generator,
@@ -208,119 +209,120 @@ def generate_conditional_latent_points(latent_dim: int, n: int, rng: np.random.G
 
 
 def generate_conditional_fake_samples(generator, latent_dim: int, n: int,
-                                      rng: np.random.Generator, n_classes: int, dataset: tuple,
+                                      rng: np.random.Generator, n_classes: int, images,
                                       n_wrong: int) -> tuple:
     """[images, digits]: n that G makes for random digits, then n_wrong real images each with
     a digit it is not, all labelled 0. So a real-looking image no longer passes whatever digit
     was asked, and G learns the digits faster (Reed et al., https://arxiv.org/abs/1605.05396)."""
     x_fake, y_fake = sampling.generate_fake_samples(
         generator, generate_conditional_latent_points(latent_dim, n, rng, n_classes))
-    (images, digits), _ = generate_conditional_real_samples(dataset, n_wrong, rng)
+    (real, digits), _ = generate_conditional_real_samples(images, n_wrong, rng)
     wrong = (digits + rng.integers(1, n_classes, n_wrong)) % n_classes  # any digit but its own
-    return (concatenate(x_fake, [images, wrong.astype(np.int32)]),
+    return (concatenate(x_fake, [real, wrong.astype(np.int32)]),
             np.concatenate([y_fake, np.zeros((n_wrong, 1), dtype=np.float32)]))
 
 
-def sampling_functions(cfg: dict, dataset: tuple) -> tuple:
+def sampling_functions(cfg: dict, images) -> tuple:
     """The loop's three draws for the mode CONDITIONAL says: real samples, fake samples, G's
     input, chosen once so that the loop is one sequence in either mode. The conditional ones
     take the plain ones' arguments (their extras bound here) and return [images, digits]."""
     if not cfg["CONDITIONAL"]:
         return generate_real_samples, generate_fake_samples, generate_latent_points
-    n_classes, n_wrong = len(cfg["classes"]), round(cfg["WRONG_DIGITS"] * cfg["BATCH_SIZE"])
+    n_classes, n_wrong = len(images.classes), round(cfg["WRONG_DIGITS"] * cfg["BATCH_SIZE"])
     return (generate_conditional_real_samples,
-            partial(generate_conditional_fake_samples, n_classes=n_classes, dataset=dataset,
+            partial(generate_conditional_fake_samples, n_classes=n_classes, images=images,
                     n_wrong=n_wrong),
             partial(generate_conditional_latent_points, n_classes=n_classes))
 
 
 # --- The evaluation --------------------------------------------------------------------------
 
-def summarize_performance(epoch: int, g_model, d_model, setup: dict, folder: str) -> tuple:
-    """Measure the models (common/evaluation.py), draw the grid of the fixed latent points,
-    save the models (`g_model`: G's moving average, if kept). Returns the row and the grid."""
-    row = {"epoch": epoch, **evaluation.measure(g_model, d_model, setup)}
-    picture = evaluation.draw_grid(g_model, setup, folder, row)  # grid_epoch_NNN.png
+def summarize_performance(epoch: int, g_model, d_model, evaluation, folder: str) -> tuple:
+    """Measure the models (common/mnist/evaluation.py), draw the grid of the fixed latent
+    points, save the models (`g_model`: G's moving average, if kept). Returns row and grid."""
+    row = {"epoch": epoch, **evaluation.measure(g_model, d_model)}
+    picture = evaluation.draw_grid(g_model, folder, row)  # grid_epoch_NNN.png
     saving.save_models(folder, g_model, d_model, f"_epoch_{epoch:03d}")  # generator_epoch_...
     return row, picture
 
 
 # --- Training ---------------------------------------------------------------------------------
 
-def train(g_model, d_model, gan_model, g_average, run, cfg: dict, dataset: tuple,
-          rng: np.random.Generator, setup: dict, steps: int) -> list:
+def train(g_model, d_model, gan_model, g_average, clock, record, cfg: dict, images,
+          rng: np.random.Generator, evaluation, steps: int) -> list:
     """The tutorial's train(): EPOCHS epochs of `steps` batches, D's and G's updates in turn,
     evaluating every EVAL_EVERY epochs; `g_average` (or None) follows G's weights, smoothed."""
     half, n_batch, latent_dim = cfg["BATCH_SIZE"] // 2, cfg["BATCH_SIZE"], cfg["LATENT_DIM"]
-    real_samples, fake_samples, latent_points = sampling_functions(cfg, dataset)
+    real_samples, fake_samples, latent_points = sampling_functions(cfg, images)
     draw_fakes = as_the_composite_sees_it(g_model)
     average = averaging.updater(g_average, g_model, cfg["G_AVERAGE"])  # nothing if None
-    for i in run.iterations():
+    for i in clock.iterations():
         # D learns from a batch that is half real images, half generated ones (conditional:
         # each with its digit, and real images with a wrong digit, called fake too); it
         # maximises log D(x) + log(1 - D(G(z))) (labels 1 for real, 0 for fake)...
-        x_real, y_real = real_samples(dataset, half, rng)
+        x_real, y_real = real_samples(images, half, rng)
         x_fake, y_fake = fake_samples(draw_fakes, latent_dim, half, rng)
         d_model.trainable = True  # Keras 3 reads this when it traces an update: set it each time
         d_loss = d_model.train_on_batch(concatenate(x_real, x_fake),
                                         np.concatenate([y_real, y_fake]))
-        run.check_d_learned()  # first iteration: the weights say if D learned (README)
+        clock.check_d_learned()  # first iteration: the weights say if D learned (README)
         # ...then G learns, through the composite with D frozen, to make D say "real" (1):
         # G maximises log D(G(z)), the non-saturating form (the DCGAN paper's, the tutorial's).
         x_gan = latent_points(latent_dim, n_batch, rng)
         y_gan = np.ones((n_batch, 1), dtype=np.float32)
         d_model.trainable = False
         g_loss = gan_model.train_on_batch(x_gan, y_gan)
-        run.check_only_g_learned()  # ...and if D stayed frozen here while G learned
+        clock.check_only_g_learned()  # ...and if D stayed frozen here while G learned
         average(i)  # the generator we show follows G's weights, smoothed
-        run.record(d_loss, g_loss)
-        if run.evaluating(i):
+        record.losses(i, d_loss, g_loss)  # a loss that is not a number stops the run
+        if clock.evaluating(i):
             row, picture = summarize_performance(math.ceil(i / steps), g_average or g_model,
-                                                 d_model, setup, run.folder)
-            run.end_of_interval(row, picture)
-    return run.history
+                                                 d_model, evaluation, record.folder)
+            record.evaluation(i, row, picture)
+    return record.history
 
 
-def main(cfg: dict) -> dict:
+def main(args: cli.Args) -> dict:
     """Train, write every output file, return the final numbers (--generate: just pictures)."""
-    out = cfg["run_dir"]
-    if cfg["generate"] or cfg["interpolate"]:  # no training: pictures from a saved generator
-        return saved_generator.write_pictures(cfg, SETUP)
-    print(f"{out}: {'resuming' if cfg['resume'] else 'a new run'} ({SETUP})", flush=True)
-    x, y, x_held, y_held, classes, steps = image_data.load_for_training(cfg, step_size(cfg))
-    cfg = {**cfg, "classes": classes}  # the images' class names (None: unlabelled)
-    saving.save_config(out, cfg)  # config.json, and classes.json for --generate --digit NAME
+    if args.generator:  # --generate, --interpolate: pictures from a saved generator, no training
+        return saved_generator.write_pictures(args, SETUP)
+    cfg, images = args.config, image_data.load_for_training(args.config)  # read and checked
+    out = run_folders.start(cfg["OUTPUT_DIR"], args.resume)  # made now: all input was good
+    print(f"{out}: {'resuming' if args.resume else 'a new run'} ({SETUP})", flush=True)
+    steps = image_data.describe(images, cfg, step_size(cfg))  # iterations per epoch
+    saving.save_config(out, cfg, classes=images.classes)  # config.json, classes.json
     keras.utils.set_random_seed(cfg["SEED"])  # initial weights, dropout
     rng, eval_rng = sampling.random_streams(cfg["SEED"])  # training's, and the evaluations'
-    setup = evaluation.prepare(cfg, x, y, x_held, y_held, eval_rng)
-    d_model, g_model, gan_model = define_models(cfg, cfg["EPOCHS"] * steps)
+    evaluation = Evaluation(cfg, images, eval_rng)
+    d_model, g_model, gan_model = define_models(cfg, cfg["EPOCHS"] * steps, images.classes)
     save_model_summaries(out, d_model, g_model, gan_model)  # models.txt: each summary()
-    # The generator we show, score and save: G's moving average, or G itself.
-    g_average = averaging.average_copy(g_model) if cfg["G_AVERAGE"] else None
-    run = Run(cfg, "gan_mnist.py", (d_model, g_model, gan_model), rng, cfg["EPOCHS"] * steps,
-              cfg["EVAL_EVERY"] * steps, show=setup["show"], g_average=g_average,
-              diagnose=diagnoses.digit_troubles)  # warnings that name a run's trouble
-    history = train(g_model, d_model, gan_model, g_average, run, cfg, (x, y), rng, setup, steps)
-    generator = save_results(out, g_average or g_model, d_model, history, setup["panels"],
-                             [evaluation.grid_path(out, row["epoch"]) for row in history])
+    g_average = averaging.average_copy(g_model) if cfg["G_AVERAGE"] else None  # shown, saved
+    record = Record(out, cfg["EPOCHS"] * steps, cfg["EVAL_EVERY"] * steps, show=evaluation.show,
+                    diagnose=diagnoses.digit_troubles, tensorboard=cfg["TENSORBOARD"])
+    clock = Clock(record, "gan_mnist.py", cfg, (d_model, g_model, gan_model), rng, g_average)
+    history = train(g_model, d_model, gan_model, g_average, clock, record, cfg, images, rng,
+                    evaluation, steps)
+    generator = save_results(out, g_average or g_model, d_model, history, evaluation.panels,
+                             [grid_path(out, row["epoch"]) for row in history])
     # The final numbers come from the saved file, which proves it holds the trained generator.
-    final = {"epoch": history[-1]["epoch"], **evaluation.measure(
-        keras.models.load_model(generator), d_model, setup)}
+    final = {"epoch": history[-1]["epoch"],
+             **evaluation.measure(keras.models.load_model(generator), d_model)}
     print(f"{out}: done; from its generator.keras, on {cfg['N_EVAL']} images: " + " ".join(
-        f"{k} {final[k]:.3g}" for k in setup["show"][3:] or ("acc_real", "acc_fake")), flush=True)
-    return run.finish(final, setup["verdict"], real_reference=setup["reference"])  # the verdict
+        f"{k} {final[k]:.3g}" for k in evaluation.show[3:] or ("acc_real", "acc_fake")))
+    return record.finish(final, evaluation.judge, real_reference=evaluation.reference)
 
 
 # --- The command line ------------------------------------------------------------------------
 
-def parse_args(argv=None) -> dict:
-    """The hyperparameters above, overridden by flags and checked (or, --resume, the run's
-    checkpoint's); cfg["run_dir"]: the run's folder; cfg["data"]: --data, read. Raises BadInput."""
-    cfg, given = cli.parse_hyperparameters(
+def parse_args(argv=None) -> cli.Args:
+    """The hyperparameters above, overridden by flags and checked (args.config; --resume: the
+    checkpoint's). Raises BadInput. Writes nothing, reads no image: main() does."""
+    args = cli.parse_hyperparameters(
         __file__, globals(), description=__doc__.split("\n\n")[0], argv=argv,
         extra_flags=run_folders.FLAGS + run_folders.GENERATOR_FLAGS)  # rules: cli.RULES
+    cfg = args.config
     # Each mode has its own step size: a flag for the other mode's would be silently unused.
-    if {"LEARNING_RATE" if cfg["CONDITIONAL"] else "CONDITIONAL_LEARNING_RATE"} & given:
+    if {"LEARNING_RATE" if cfg["CONDITIONAL"] else "CONDITIONAL_LEARNING_RATE"} & args.given:
         raise BadInput("--learning-rate is the step size of unconditional runs; with "
                        "--conditional, set --conditional-learning-rate" if cfg["CONDITIONAL"]
                        else "--conditional-learning-rate goes with --conditional; without "
@@ -328,12 +330,10 @@ def parse_args(argv=None) -> dict:
     cli.check("EVAL_EVERY", cfg, cli.at_most(cfg["EPOCHS"], "--epochs"))
     cli.check("EPOCH_IMAGES", cfg, lambda n: None if n == 0 or n >= cfg["BATCH_SIZE"] else
               f"must be 0 (all the images) or at least --batch-size ({cfg['BATCH_SIZE']})")
-    if run_folders.reading_generator(cfg):  # --generate, --interpolate: nothing to train
-        return cfg
-    cfg = run_folders.prepare(cfg, given, "gan_mnist.py")
-    cfg["data"] = image_data.read(cfg["DATA"])  # resuming: the images the run started with
-    image_data.check_fits(cfg["data"], cfg)  # enough images for a batch; labels if conditional
-    return run_folders.ready(cfg)  # last: it makes the run's folder
+    if not run_folders.reading_generator(args):  # --generate, --interpolate: nothing to train
+        run_folders.resume(args, "gan_mnist.py")  # --resume: the checkpoint's configuration
+        image_data.check_exists(args.config["DATA"])  # read in main(), before the run's folder
+    return args
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ Reading the JSON part needs numpy only, so --resume is checked before TensorFlow
 
 import io
 import json
+import os
 
 import numpy as np
 
 from common import saving
+from common.errors import Diverged
 
 NAME = "checkpoint.npz"
 
@@ -95,3 +97,18 @@ def restore(path: str, variables: dict) -> dict:
                                      f"{tuple(variable.shape)} here")
                 variable.assign(value)
         return json.loads(str(loaded["state"]))
+
+
+def diverged(folder: str, iteration: int, what: str) -> Diverged:
+    """The error that stops a run whose `what` is no longer a finite number, saying which
+    checkpoint in `folder` is kept (the last good one: a weight that is not finite is never
+    saved)."""
+    path = os.path.join(folder, NAME)
+    try:
+        kept = f"the last good checkpoint (iteration {read_state(path)['iteration']}) is kept " \
+               f"in {path}"
+    except ValueError:
+        kept = "no checkpoint had been saved"
+    return Diverged(f"training diverged at iteration {iteration}: {what} is not a finite "
+                    f"number, most likely because the learning rate is too high; {kept}. "
+                    f"Start a new run with a smaller --learning-rate")

@@ -9,6 +9,7 @@ Rules raise BadInput; run_main is the one place that prints the line and ends th
 """
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -21,6 +22,20 @@ Rule = Callable[[object], Optional[str]]
 
 BLOCK_START, BLOCK_END = "# --- Hyperparameters", "# --- end of hyperparameters"
 _CONSTANT = re.compile(r"^([A-Z][A-Z0-9_]*) = .+?(?:\s+#\s*(.+))?$")
+
+
+@dataclasses.dataclass
+class Args:
+    """What a command line asks for. `config` is the hyperparameters (the block at the top, a
+    preset, the flags): what a run saves, restores and prints as its configuration. The rest
+    says how to run it."""
+    config: dict
+    given: set                    # the hyperparameters given as flags
+    extra: argparse.Namespace     # the other flags: --resume, --generate ...
+    resume: Optional[str] = None  # the folder of the run to go on with (None: a new run)
+    preset: Optional[str] = None  # the line that says what a preset set (None: nothing)
+    from_preset: list = dataclasses.field(default_factory=list)  # the names it set
+    generator: Optional[str] = None  # --generate, --interpolate: the generator to read
 
 
 def fail(message: str, status: int) -> None:
@@ -73,15 +88,13 @@ def _typed(kind: type) -> Callable[[str], object]:
 
 def parse_hyperparameters(script_path: str, namespace: dict, description: str,
                           rules: Optional[dict] = None, argv: Optional[list] = None,
-                          extra_flags: Iterable[tuple] = ()) -> tuple:
+                          extra_flags: Iterable[tuple] = ()) -> Args:
     """Parse the flags of the script's hyperparameters, check RULES and `rules`.
 
     Defaults come from `namespace` (the script's globals()). `rules` maps NAME to a list of
     Rule functions (after RULES' for that name, if any); the first complaint ends the
-    program. `extra_flags` are (flag, kwargs)
-    pairs for argparse that are not hyperparameters. Returns NAME -> value, and the set of
-    NAMEs given on the command line (--resume checks those against the checkpoint).
-    Raises BadInput.
+    program. `extra_flags` are (flag, kwargs) pairs for argparse that are not
+    hyperparameters. Raises BadInput.
     """
     helps = read_hyperparameter_help(script_path)
     parser = argparse.ArgumentParser(description=description, allow_abbrev=False)
@@ -107,29 +120,31 @@ def parse_hyperparameters(script_path: str, namespace: dict, description: str,
 
     parser.error = one_line_error
     parsed = vars(parser.parse_args(argv))
-    values = {**{name: namespace[name] for name in helps}, **parsed}
+    given = set(helps) & set(parsed)
+    config = {name: parsed.pop(name, namespace[name]) for name in helps}
     for name in helps:
         for rule in RULES.get(name, []) + (rules or {}).get(name, []):
-            check(name, values, rule)
-    return values, set(helps) & set(parsed)
+            check(name, config, rule)
+    return Args(config, given, argparse.Namespace(**parsed))
 
 
-def apply_preset(values: dict, given: set, preset: dict, source: str) -> dict:
-    """`values` with `preset`'s settings for the names not given as flags (a flag wins), checked
-    by RULES. values["preset"] is the line a run prints about them (None: nothing taken), naming
-    the top-of-file values they replace; values["from_preset"] the names, for config.json."""
-    taken = {name: value for name, value in preset.items() if name not in given}
-    replaced = [f"{name} = {values[name]!r}" for name in taken if values[name] != taken[name]]
-    values = {**values, **taken, "from_preset": sorted(taken), "preset": None}
+def apply_preset(args: Args, preset: dict, source: str) -> dict:
+    """Give args.config `preset`'s settings for the names not given as flags (a flag wins),
+    checked by RULES, and return it. args.preset becomes the line a run prints about them,
+    naming the top-of-file values they replace; args.from_preset the names, for config.json."""
+    taken = {name: value for name, value in preset.items() if name not in args.given}
+    replaced = [f"{name} = {args.config[name]!r}" for name in taken
+                if args.config[name] != taken[name]]
+    args.config, args.from_preset = {**args.config, **taken}, sorted(taken)
     for name in taken:
         for rule in RULES.get(name, []):
-            check(name, values, rule)
+            check(name, args.config, rule)
     if taken:
-        values["preset"] = (f"{source} sets " + " ".join(
+        args.preset = (f"{source} sets " + " ".join(
             f"{flag_name(name)} {value}" for name, value in taken.items()) + (
             f", instead of the top of the file's {', '.join(replaced)}" if replaced else "") +
             " (TARGETS at the top; a flag wins)")
-    return values
+    return args.config
 
 
 def run_main(function: Callable, *args):

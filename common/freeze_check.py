@@ -35,9 +35,9 @@ def snapshot(model) -> list:
     return [np.copy(w.numpy()) for w in model.weights]
 
 
-def same(before: list, model) -> bool:
-    """Whether the model's weights are bit-identical to `before`."""
-    return all(np.array_equal(a, w.numpy()) for a, w in zip(before, model.weights))
+def same(a: list, b: list) -> bool:
+    """Whether two snapshots are bit-identical."""
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
 def fail(problem: str, iteration: int) -> None:

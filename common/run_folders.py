@@ -89,41 +89,39 @@ def to_resume(parent: str, run: str) -> str:
     return unfinished[-1]
 
 
-def prepare(cfg: dict, given: set, script: str) -> dict:
-    """Check --resume against the run folder; return the run's configuration, with the run's
-    folder as cfg["run_dir"] (None for a fresh run: create() makes it once all input is good).
-
-    --resume: the configuration is the checkpoint's, and flags given on the command line
-    must agree with it. Raises BadInput.
-    """
-    if not cfg["resume"]:
-        return {**cfg, "run_dir": None}
-    folder = to_resume(cfg["OUTPUT_DIR"], cfg["resume"])
+def resume(args: cli.Args, script: str) -> None:
+    """--resume: check it against the run folder, and take the run's configuration from its
+    checkpoint (args.config; args.resume: the folder). Flags given on the command line must
+    agree with it. Raises BadInput."""
+    if not args.extra.resume:
+        return
+    folder = to_resume(args.config["OUTPUT_DIR"], args.extra.resume)
     path = os.path.join(folder, checkpoint.NAME)
     try:
         state = checkpoint.read_state(path)
     except ValueError as e:
         raise BadInput(f"--resume: {e}")
     saved = state["config"]
-    if state["script"] != script or set(saved) != set(hyperparameters(cfg)):
+    if state["script"] != script or set(saved) != set(args.config):
         raise BadInput(f"--resume: {path} was written by {state['script']} with other "
                        f"settings than this version of {script} has")
-    for name in sorted(given - MAY_CHANGE):
-        if cfg[name] != saved[name]:
+    for name in sorted(args.given - MAY_CHANGE):
+        if args.config[name] != saved[name]:
             theirs = flag(name, saved[name]) if isinstance(saved[name], bool) else saved[name]
-            raise BadInput(f"--resume: {flag(name, cfg[name])} contradicts the checkpoint's "
-                           f"{theirs}; drop the flag to go on with that run, or start a "
-                           f"new one without --resume")
-    return {**cfg, **saved, **{name: cfg[name] for name in given & MAY_CHANGE},
-            "run_dir": folder}
+            raise BadInput(f"--resume: {flag(name, args.config[name])} contradicts the "
+                           f"checkpoint's {theirs}; drop the flag to go on with that run, or "
+                           f"start a new one without --resume")
+    args.config = {**saved, **{name: args.config[name] for name in args.given & MAY_CHANGE}}
+    args.resume = folder
 
 
-def ready(cfg: dict) -> dict:
-    """The last check of a training command, then its folder: OUTPUT_DIR must be writable,
-    and a fresh run (cfg["run_dir"] None after prepare) gets the next numbered folder. Last,
-    because it creates folders, which must not happen for otherwise bad input."""
-    cli.check("OUTPUT_DIR", cfg, cli.writable_folder)
-    return {**cfg, "run_dir": cfg["run_dir"] or create(cfg["OUTPUT_DIR"])}
+def start(parent: str, resume: Optional[str]) -> str:
+    """The run's folder, once everything it needs has been read: `resume`'s, or the next
+    numbered one under `parent`, made now. Raises BadInput when `parent` is not writable."""
+    problem = cli.writable_folder(parent)
+    if problem:
+        raise BadInput(f"{cli.flag_name('OUTPUT_DIR')} {problem} (got {parent!r})")
+    return resume or create(parent)
 
 
 def flag(name: str, value) -> str:
@@ -133,40 +131,37 @@ def flag(name: str, value) -> str:
     return f"{cli.flag_name(name)} {value}"
 
 
-def reading_generator(cfg: dict) -> bool:
+def reading_generator(args: cli.Args) -> bool:
     """Check GENERATOR_FLAGS; True when --generate or --interpolate asks to read a generator
-    (then cfg["run_dir"] and cfg["generator"] say which). Raises BadInput."""
+    (then args.generator is its path). Raises BadInput."""
+    extra = vars(args.extra)
     # Not given: None. Given, a count must be one: 0 is refused, not read as "not asked".
-    cli.check("generate", cfg, lambda n: None if n is None or n > 0 else
+    cli.check("generate", extra, lambda n: None if n is None or n > 0 else
               "must be a positive number of images")
-    cli.check("interpolate", cfg, lambda n: None if n is None or n >= 2 else
+    cli.check("interpolate", extra, lambda n: None if n is None or n >= 2 else
               "must be at least 2 frames")
-    if cfg["generate"] is None and cfg["interpolate"] is None:
-        if cfg["digit"] is not None or cfg["run"]:
-            raise BadInput(f"--{'digit' if cfg['run'] is None else 'run'} goes with --generate "
-                           f"(or --interpolate); to go on with a run: --resume RUN")
+    if extra["generate"] is None and extra["interpolate"] is None:
+        if extra["digit"] is not None or extra["run"]:
+            raise BadInput(f"--{'digit' if extra['run'] is None else 'run'} goes with "
+                           f"--generate (or --interpolate); to go on with a run: --resume RUN")
         return False
-    if cfg["resume"]:
+    if extra["resume"]:
         raise BadInput("--generate and --interpolate train nothing: they take no --resume")
-    cfg["run_dir"], cfg["generator"] = with_generator(
-        cfg["OUTPUT_DIR"], cfg["run"], "--generate" if cfg["generate"] else "--interpolate")
+    args.generator = with_generator(args.config["OUTPUT_DIR"], extra["run"],
+                                    "--generate" if extra["generate"] else "--interpolate")
     return True
 
 
-def with_generator(parent: str, run: Optional[str], flag_name: str) -> tuple:
-    """The run folder and the path of its newest saved generator (by the epoch in its name,
-    not by file date): of the named run, or of the newest run that saved one."""
+def with_generator(parent: str, run: Optional[str], flag_name: str) -> str:
+    """The path of the newest saved generator (by the epoch in its name, not by file date):
+    of the named run, or of the newest run that saved one."""
     folders = [named(parent, run, flag_name)] if run else runs(parent)[::-1]
     for folder in folders:
         saved = {int(m[1]): m[0] for m in map(
             re.compile(r"generator_epoch_(\d+)\.keras").fullmatch, os.listdir(folder)) if m}
         if saved:
-            return folder, os.path.join(folder, saved[max(saved)])
+            return os.path.join(folder, saved[max(saved)])
     where = folders[0] if run else parent
     raise BadInput(f"{flag_name}: no saved generator (generator_epoch_*.keras) in {where}; "
                    f"train first (python gan_mnist.py --output-dir {parent})")
 
-
-def hyperparameters(cfg: dict) -> dict:
-    """The configuration without the flags that steer a run (--resume, run_dir ...)."""
-    return {k: v for k, v in cfg.items() if k.isupper()}

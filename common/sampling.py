@@ -16,27 +16,6 @@ def random_streams(seed: int) -> tuple:
     return np.random.default_rng(train_seed), np.random.default_rng(eval_seed)
 
 
-def latent_walk(waypoints: np.ndarray, n_frames: int) -> np.ndarray:
-    """`n_frames` steps of a loop through the waypoints and back to the first.
-
-    `waypoints` has shape (stops, n, latent_dim): n walks at once. Between two stops the
-    points move along a great circle (spherical interpolation), not a straight line: a
-    straight line between two normal points passes near the origin, where the generator
-    was rarely trained, and the images fade in the middle. Returns (n_frames, n, latent_dim).
-    """
-    stops = len(waypoints)
-    position = np.arange(n_frames) * stops / n_frames
-    stop = position.astype(int)
-    t = (position - stop)[:, None, None]
-    a, b = waypoints[stop], waypoints[(stop + 1) % stops]
-    cos = np.sum(a * b, axis=-1, keepdims=True) / (
-        np.linalg.norm(a, axis=-1, keepdims=True) * np.linalg.norm(b, axis=-1, keepdims=True))
-    angle = np.arccos(np.clip(cos, -1.0, 1.0))
-    sin = np.maximum(np.sin(angle), 1e-6)  # equal points: the formula tends to a, fine
-    walk = (np.sin((1 - t) * angle) * a + np.sin(t * angle) * b) / sin
-    return walk.astype(np.float32)
-
-
 def as_the_composite_sees_it(g_model):
     """G in training mode, compiled once: what the loop draws D's fakes with.
 

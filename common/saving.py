@@ -24,15 +24,13 @@ def save_json(path: str, obj: dict) -> None:
     write_atomically(path, (json.dumps(obj, indent=2) + "\n").encode())
 
 
-def save_config(folder: str, cfg: dict) -> None:
-    """config.json: the run's hyperparameters (the upper-case names) and, under "from_preset",
-    those a preset set (gan_1d's TARGETS); and classes.json, the class names of the images,
-    when cfg has them."""
-    save_json(os.path.join(folder, "config.json"), {
-        **{k: v for k, v in cfg.items() if k.isupper()},
-        **({"from_preset": cfg["from_preset"]} if cfg.get("from_preset") else {})})
-    if cfg.get("classes"):
-        save_json(os.path.join(folder, "classes.json"), cfg["classes"])
+def save_config(folder: str, config: dict, from_preset: list = (), classes: list = None) -> None:
+    """config.json: the run's hyperparameters and, under "from_preset", those a preset set
+    (gan_1d's TARGETS); and classes.json, the class names of the images, when there are."""
+    save_json(os.path.join(folder, "config.json"),
+              {**config, **({"from_preset": from_preset} if from_preset else {})})
+    if classes:
+        save_json(os.path.join(folder, "classes.json"), classes)
 
 
 def save_history_csv(path: str, history: list) -> None:

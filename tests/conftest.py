@@ -1,11 +1,15 @@
-"""Shared test helpers: the repo on sys.path, quiet TensorFlow, running a script as a user would,
-and a spy on the updates the scripts' own train() makes."""
+"""Shared test helpers, each written once: the repo on sys.path, quiet TensorFlow, running a
+script as a user would, tiny models and their training through the scripts' own train(), a spy
+on its updates, and readers of a run's files. No test module imports another."""
 
 import contextlib
+import csv
+import glob
 import importlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,6 +22,21 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import common.quiet_tensorflow  # noqa: E402,F401  (first: TensorFlow loads here, quietly)
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import gan_1d  # noqa: E402
+import gan_mnist  # noqa: E402
+from common import diagnoses  # noqa: E402
+from common.clock import Clock  # noqa: E402
+from common.freeze_check import same, snapshot  # noqa: E402,F401  (the tests' weight checks)
+from common.mnist import digit_classifier, image_data  # noqa: E402
+from common.mnist.evaluation import Evaluation  # noqa: E402
+from common.record import Record  # noqa: E402
+
+TIMING = {"ms_per_iteration", "train_seconds"}  # the columns two runs may differ in
 
 
 def run_script(script: str, *args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
@@ -58,16 +77,6 @@ def interrupted(script: str, args: list, started_file, signum=signal.SIGINT,
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-def snapshot(model) -> list:
-    """Copies of a model's weights, to compare before and after an update."""
-    return [w.copy() for w in model.get_weights()]
-
-
-def same(a: list, b: list) -> bool:
-    """Bit-identical weights."""
-    return len(a) == len(b) and all(x.shape == y.shape and (x == y).all() for x, y in zip(a, b))
-
-
 def spy_on_updates(d, g, gan) -> list:
     """Make D's and the composite's train_on_batch record, for every call, which model was
     updated, its inputs, and D's and G's weights right before and after. Returns the list the
@@ -99,6 +108,108 @@ def assert_freeze_discipline(records: list) -> None:
         else:
             assert same(before["d"], after["d"]), "the composite update changed D"
             assert not same(before["g"], after["g"]), "G did not learn"
+
+
+def clock_and_record(folder, models: tuple, rng, iterations: int, eval_every: int,
+                     g_average=None, diagnose=lambda history: []) -> tuple:
+    """A run's clock and record in `folder`, as main() makes them (no TensorBoard): they go on
+    from a checkpoint there, if there is one."""
+    os.makedirs(folder, exist_ok=True)
+    record = Record(str(folder), iterations, eval_every, diagnose=diagnose, tensorboard=False)
+    return Clock(record, "test", {}, models, rng, g_average), record
+
+
+def train_1d(folder, cfg: dict, models: tuple = None, rng=None, seed: int = 1, train=None,
+             n_eval: int = 2000, stop_at: int = None):
+    """gan_1d's train() (or `train`, an edited copy's) as main() calls it, with the diagnoses,
+    on `cfg` (the hyperparameters it reads, ITERATIONS and EVAL_EVERY among them) and the
+    `models` (D, G, composite; default: cfg's, at `seed`); `stop_at`: a run cut short there,
+    to be resumed. Returns the record."""
+    if models is None:
+        keras.utils.set_random_seed(seed)
+        models = gan_1d.define_models(cfg)
+    rng = np.random.default_rng(seed) if rng is None else rng
+    eval_real, _ = gan_1d.generate_real_samples(cfg["TARGET"], n_eval, np.random.default_rng(0))
+    eval_latent = np.random.default_rng(1).standard_normal(
+        (n_eval, cfg["LATENT_DIM"])).astype(np.float32)
+    clock, record = clock_and_record(folder, models, rng, stop_at or cfg["ITERATIONS"],
+                                     cfg["EVAL_EVERY"], diagnose=diagnoses.curve_troubles)
+    d, g, gan = models
+    (train or gan_1d.train)(g, d, gan, clock, record, cfg, rng, eval_real, eval_latent)
+    return record
+
+
+TINY_LATENT = 16  # the tiny MNIST models' latent size
+
+
+def tiny_models(seed: int = 0, conditional: bool = False, script=gan_mnist):
+    """Tiny D, G and composite, defined by `script` (gan_mnist, or an edited copy of it)."""
+    keras.utils.set_random_seed(seed)
+    if conditional:
+        embedding = script.LABEL_EMBEDDING
+        d = script.define_conditional_discriminator(4, embedding, learning_rate=0.002,
+                                                    beta_1=0.5)
+        g = script.define_conditional_generator(TINY_LATENT, 4, embedding)
+        return d, g, script.define_conditional_gan(g, d, learning_rate=0.002, beta_1=0.5)
+    d = script.define_discriminator(4, learning_rate=0.002, beta_1=0.5)
+    g = script.define_generator(TINY_LATENT, 4)
+    return d, g, script.define_gan(g, d, learning_rate=0.002, beta_1=0.5)
+
+
+def sample_images(x, y) -> image_data.Images:
+    """Digits (uint8) as a run's images, the same ones held out (the tests' evaluations)."""
+    x = image_data.scale(x)
+    return image_data.Images(x, y, x, y, image_data.CLASS_NAMES["mnist"], "the test's digits")
+
+
+def train_mnist(models: tuple, folder, images, batch_size: int, rng, conditional=False,
+                iterations: int = 2, script=gan_mnist):
+    """`script`.train as main() calls it (no moving average), on a clock and record in
+    `folder`, with a real, untrained digit classifier for the one evaluation at the end."""
+    d, g, gan = models
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = {"BATCH_SIZE": batch_size, "LATENT_DIM": TINY_LATENT, "CONDITIONAL": conditional,
+           "EPOCH_IMAGES": 0, "G_AVERAGE": 0, "WRONG_DIGITS": gan_mnist.WRONG_DIGITS,
+           "N_EVAL": 20, "OUTPUT_DIR": str(folder)}
+    evaluation = Evaluation(cfg, images, np.random.default_rng(99),  # as in main(): not rng
+                            classifier=digit_classifier.define_classifier())
+    clock, record = clock_and_record(folder, models, rng, iterations, iterations)
+    return script.train(g, d, gan, None, clock, record, cfg, images, rng, evaluation,
+                        iterations)
+
+
+def history_without_timing(out) -> list:
+    """A run's history.csv, without the timing columns."""
+    with open(out / "history.csv") as f:
+        return [{k: v for k, v in row.items() if k not in TIMING} for row in csv.DictReader(f)]
+
+
+def assert_same_weights(a, b) -> None:
+    """Two saved models with bit-identical weights."""
+    assert same(keras.models.load_model(a).get_weights(), keras.models.load_model(b).get_weights())
+
+
+def models_txt(out) -> dict:
+    """models.txt's summaries: model name -> {"total", "trainable", "non-trainable"}."""
+    text = (out / "models.txt").read_text(encoding="utf-8")
+    found = {}
+    for block in text.split('Model: "')[1:]:
+        counts = dict(re.findall(r"^ (Total|Trainable|Non-trainable) params: ([\d,]+)", block,
+                                 re.M))
+        found[block.split('"')[0]] = {k.lower(): int(v.replace(",", ""))
+                                      for k, v in counts.items()}
+    return found
+
+
+def logged(folder) -> dict:
+    """tag -> (plugin name, number of records) of every event file under folder/tensorboard."""
+    seen = {}
+    for path in glob.glob(os.path.join(folder, "tensorboard", "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                plugin = value.metadata.plugin_data.plugin_name
+                seen[value.tag] = (plugin, seen.get(value.tag, (plugin, 0))[1] + 1)
+    return seen
 
 
 def run_folder(parent, number: int = 1):
@@ -181,7 +292,6 @@ def tiny_1d_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def sample():
     """The bundled 5,000-digit sample: (images, digits)."""
-    from common import image_data
     return image_data.load_npz(image_data.BUNDLED_SAMPLE)
 
 
@@ -212,7 +322,6 @@ def tiny_conditional_run(tmp_path_factory, tiny_digits, tiny_mnist_run):
 
 def gan_1d_config(**changes) -> dict:
     """gan_1d.py's hyperparameters as its block sets them, with `changes`."""
-    import gan_1d
     from common import cli
     return {**cli.hyperparameter_defaults(gan_1d), **changes}
 

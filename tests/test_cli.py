@@ -10,7 +10,7 @@ import sys
 import keras
 import pytest
 
-from conftest import ROOT, TINY_MNIST, run_in_process, run_script
+from conftest import ROOT, TINY_MNIST, gan_1d_config, run_in_process, run_script
 from common import cli
 
 GAN_1D_FLAGS = ["--target", "--iterations", "--batch-size", "--latent-dim", "--pack",
@@ -171,9 +171,10 @@ def test_a_step_size_flag_for_the_other_mode_is_refused_not_ignored(tmp_path):
     import gan_mnist
     from common.errors import BadInput
     out = ["--output-dir", str(tmp_path)]
-    assert gan_mnist.parse_args(["--learning-rate", "0.0005", *out])["LEARNING_RATE"] == 0.0005
-    cfg = gan_mnist.parse_args(["--conditional", "--conditional-learning-rate", "0.0005", *out])
-    assert cfg["CONDITIONAL_LEARNING_RATE"] == 0.0005
+    args = gan_mnist.parse_args(["--learning-rate", "0.0005", *out])
+    assert args.config["LEARNING_RATE"] == 0.0005
+    args = gan_mnist.parse_args(["--conditional", "--conditional-learning-rate", "0.0005", *out])
+    assert args.config["CONDITIONAL_LEARNING_RATE"] == 0.0005
     with pytest.raises(BadInput, match="with --conditional, set --conditional-learning-rate"):
         gan_mnist.parse_args(["--conditional", "--learning-rate", "0.0005", *out])
     with pytest.raises(BadInput, match="--conditional-learning-rate goes with --conditional"):
@@ -200,22 +201,26 @@ def test_a_target_s_preset_replaces_the_top_says_so_and_a_flag_replaces_it(tmp_p
                                                                             monkeypatch):
     import gan_1d
     out = ["--output-dir", str(tmp_path)]
-    cfg = gan_1d.parse_args(["--target", "poly", *out])
+    args = gan_1d.parse_args(["--target", "poly", *out])
+    cfg = args.config
     assert (cfg["D_LAYERS"], cfg["D_HIDDEN"], cfg["ITERATIONS"], cfg["EVAL_EVERY"]) == \
         (2, 128, 15_000, 3_000)
-    assert cfg["from_preset"] == ["D_HIDDEN", "D_LAYERS", "EVAL_EVERY", "ITERATIONS"]
-    assert cfg["preset"] == (
+    assert args.from_preset == ["D_HIDDEN", "D_LAYERS", "EVAL_EVERY", "ITERATIONS"]
+    assert args.preset == (
         "--target poly sets --d-layers 2 --d-hidden 128 --iterations 15000 --eval-every 3000, "
         "instead of the top of the file's D_LAYERS = 1, D_HIDDEN = 512, ITERATIONS = 5000, "
         "EVAL_EVERY = 1000 (TARGETS at the top; a flag wins)")
-    cfg = gan_1d.parse_args(["--target", "poly", "--d-layers", "3", "--iterations", "600",
-                             "--eval-every", "200", *out])
-    assert (cfg["D_LAYERS"], cfg["D_HIDDEN"], cfg["ITERATIONS"]) == (3, 128, 600)
-    assert cfg["preset"].startswith("--target poly sets --d-hidden 128, instead of")
+    args = gan_1d.parse_args(["--target", "poly", "--d-layers", "3", "--iterations", "600",
+                              "--eval-every", "200", *out])
+    assert (args.config["D_LAYERS"], args.config["D_HIDDEN"], args.config["ITERATIONS"]) == \
+        (3, 128, 600)
+    assert args.preset.startswith("--target poly sets --d-hidden 128, instead of")
     # An edit at the top that the preset replaces is said in the line, never silently lost.
     monkeypatch.setattr(gan_1d, "D_HIDDEN", 64)
-    assert "D_HIDDEN = 64" in gan_1d.parse_args(["--target", "poly", *out])["preset"]
-    assert gan_1d.parse_args(["--target", "sine", *out])["preset"] is None  # no preset
+    assert "D_HIDDEN = 64" in gan_1d.parse_args(["--target", "poly", *out]).preset
+    assert gan_1d.parse_args(["--target", "sine", *out]).preset is None  # no preset
+    # The configuration is the hyperparameters, and nothing else (issue 31).
+    assert set(args.config) == set(gan_1d_config())
 
 
 def test_a_run_prints_and_saves_what_its_target_set(tmp_path):

@@ -9,17 +9,13 @@ import re
 import subprocess
 import sys
 
-import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, TINY_1D, TINY_MNIST, gan_1d_config
-import gan_1d
-from common import diagnoses, freeze_check, image_data, verdicts
+from conftest import ROOT, TINY_1D, TINY_MNIST, gan_1d_config, logged, sample_images
+from conftest import tiny_models, train_1d, train_mnist
+from common import diagnoses, freeze_check, verdicts
 from common.freeze_check import FreezeCheckFailed
-from common.run import Run
-from test_gan_mnist import tiny_models, train_mnist
-from test_watching import logged
 
 # Edits a learner makes, as (pattern, replacement) pairs on the script's source, and the
 # problem each one causes.
@@ -91,10 +87,10 @@ def test_gan_mnist_in_the_tutorials_order_stops_on_iteration_1_naming_why(tmp_pa
 def test_gan_mnist_train_edited_to_break_the_freeze_raises_naming_why(problem, conditional,
                                                                       sample, tmp_path):
     script = imported(edited_copy("gan_mnist.py", problem, tmp_path), f"edited_{problem}")
-    d, g, gan = tiny_models(conditional=conditional, script=script)
-    dataset = image_data.scale(sample[0][::50]), sample[1][::50]
+    models = tiny_models(conditional=conditional, script=script)
+    images = sample_images(sample[0][::50], sample[1][::50])
     with pytest.raises(FreezeCheckFailed, match=re.escape(freeze_check.PROBLEMS[problem])):
-        train_mnist(d, g, gan, tmp_path / "run", dataset, 16, np.random.default_rng(0),
+        train_mnist(models, tmp_path / "run", images, 16, np.random.default_rng(0),
                     conditional, script=script)
 
 
@@ -104,59 +100,44 @@ def test_the_check_is_silent_on_the_scripts_as_they_are(tiny_1d_run, tiny_mnist_
         assert result.returncode == 0 and "freeze check" not in result.stderr
 
 
-def short_1d_run(folder, cfg: dict, iterations: int, eval_every: int, train=gan_1d.train,
-                 seed: int = 1):
-    """gan_1d's train() as main() calls it, with the diagnoses, on 2,000 evaluation points;
-    returns the Run."""
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    d, g, gan = gan_1d.define_models(cfg)
-    eval_real, _ = gan_1d.generate_real_samples(cfg["TARGET"], 2000, np.random.default_rng(0))
-    eval_latent = np.random.default_rng(1).standard_normal((2000, 1)).astype(np.float32)
-    run = Run({"run_dir": str(folder), "TENSORBOARD": False}, "test", (d, g, gan), rng,
-              iterations, eval_every, diagnose=diagnoses.curve_troubles)
-    train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
-    return run
-
-
 def test_a_resumed_run_checks_its_first_iteration_again(tmp_path):
     """A run that was healthy, resumed by an edited script, stops on its first new
     iteration."""
-    cfg = gan_1d_config(ITERATIONS=4, BATCH_SIZE=32, N_PLOT=10)
-    short_1d_run(tmp_path, cfg, 2, 2)  # checkpoint after iteration 2
+    cfg = gan_1d_config(ITERATIONS=4, EVAL_EVERY=2, BATCH_SIZE=32, N_PLOT=10)
+    train_1d(tmp_path, cfg, stop_at=2)  # checkpoint after iteration 2
     edited = imported(edited_copy("gan_1d.py", "d_frozen", tmp_path), "edited_1d")
     with pytest.raises(FreezeCheckFailed, match="iteration 3: D's own update left D"):
-        short_1d_run(tmp_path, cfg, 4, 2, train=edited.train)
+        train_1d(tmp_path, cfg, train=edited.train)
 
 
 # --- The diagnoses: on short runs, provoked and healthy --------------------------------------
 
-def warned(run) -> list:
+def warned(record) -> list:
     """The warnings' messages, each with the iteration of its evaluation."""
-    return [(int(w.split(":")[0].split()[1]), w.split(": ", 1)[1]) for w in run.warnings]
+    return [(int(w.split(":")[0].split()[1]), w.split(": ", 1)[1]) for w in record.warnings]
 
 
-# Each provoked with its README command's flags, in a shorter run (seed 1; the numbers in
-# docs/diagnoses.md): (flags, iterations, the warning's first words, evaluations it fires at).
+# Each provoked with its README command's flags, in a shorter run (seed 1; docs/diagnoses.md
+# has the numbers): (flags, iterations). On this machine they fire from 1,000, 2,000 and 1,500;
+# on another CPU (other arithmetic: docs/tests.md) an evaluation or two later.
 PROVOKED_1D = {
-    "D has won": ({"G_HIDDEN": 1}, 2000, [1000, 1500, 2000]),
+    "D has won": ({"G_HIDDEN": 1}, 2000),
     "G covers only part of the curve": (
-        {"TARGET": "gaussian", "PACK": 1, "D_LAYERS": 2, "D_HIDDEN": 128, "G_HIDDEN": 32},
-        3000, [2000, 2500, 3000]),
-    "stalled": ({"ACTIVATION": "tanh", "G_OUTPUT": "tanh"}, 3000, [1500, 2000, 2500, 3000]),
+        {"TARGET": "gaussian", "PACK": 1, "D_LAYERS": 2, "D_HIDDEN": 128, "G_HIDDEN": 32}, 3000),
+    "stalled": ({"ACTIVATION": "tanh", "G_OUTPUT": "tanh"}, 3000),
 }
 
 
 @pytest.mark.parametrize("trouble", list(PROVOKED_1D))
 def test_each_1d_diagnosis_fires_on_its_provoked_failure_and_never_stops_the_run(trouble,
                                                                                tmp_path):
-    changes, iterations, fires_at = PROVOKED_1D[trouble]
-    run = short_1d_run(tmp_path, gan_1d_config(ITERATIONS=iterations, **changes), iterations,
-                       500)
-    assert len(run.history) == iterations // 500  # the run went on to its last iteration
-    assert [(i, m.split(" (")[0].split(":")[0]) for i, m in warned(run)] == \
-        [(i, trouble) for i in fires_at]
-    assert all(len(m) <= 150 and "--" in m for _, m in warned(run))  # short, with a flag
+    changes, iterations = PROVOKED_1D[trouble]
+    record = train_1d(tmp_path, gan_1d_config(ITERATIONS=iterations, EVAL_EVERY=500, **changes))
+    assert len(record.history) == iterations // 500  # the run went on to its last iteration
+    named = [i for i, m in warned(record) if m.startswith(trouble)]
+    # Named by the end, and still at the last evaluation; never at the first (two in a row).
+    assert named and named[-1] == iterations and named[0] >= 1000, warned(record)
+    assert all(len(m) <= 150 and "--" in m for _, m in warned(record))  # short, with a flag
 
 
 def test_the_warnings_are_printed_under_the_evaluation_and_kept(tmp_path):
@@ -168,26 +149,29 @@ def test_the_warnings_are_printed_under_the_evaluation_and_kept(tmp_path):
                              str(out)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line]
-    at = [i for i, line in enumerate(lines) if line.startswith("warning: D has won")]
-    assert [lines[i - 1].split(":")[0] for i in at] == ["iteration 1000/2000",
-                                                        "iteration 1500/2000",
-                                                        "iteration 2000/2000"]
+    given = []  # (the iteration of the evaluation above, the warning's message)
+    for i, line in enumerate(lines):
+        if line.startswith("iteration "):
+            evaluation = int(line.split("/")[0].split()[1])
+        elif line.startswith("warning: "):
+            assert lines[i - 1].startswith(("iteration ", "warning: ")), lines[i - 1]
+            given.append((evaluation, line[len("warning: "):]))
+    assert any(m.startswith("D has won") for _, m in given), lines
     metrics = json.loads((out / "001" / "metrics.json").read_text())
-    assert metrics["warnings"] == [f"iteration {n}: {lines[i][len('warning: '):]}"
-                                   for n, i in zip((1000, 1500, 2000), at)]
-    assert logged(out / "001")["warnings"] == ("text", 3)
+    assert metrics["warnings"] == [f"iteration {n}: {m}" for n, m in given]
+    assert logged(out / "001")["warnings"] == ("text", len(given))
     # The verdict, the last line, names the warnings' trouble as the likely cause.
     assert lines[-1] == f"result: {metrics['result']}"
-    assert lines[-1].startswith("result: not learned: ") and lines[-1].endswith(
-        "; likely cause, in the warnings above: D has won")
+    assert lines[-1].startswith("result: not learned: ") and \
+        "; likely cause, in the warnings above: D has won" in lines[-1]
 
 
 def test_a_resumed_run_keeps_the_warnings_already_given(tmp_path):
-    cfg = gan_1d_config(ITERATIONS=2000, G_HIDDEN=1)
-    first = short_1d_run(tmp_path, cfg, 1500, 500)
-    assert len(first.warnings) == 2
-    resumed = short_1d_run(tmp_path, cfg, 2000, 500)
-    assert resumed.warnings[:2] == first.warnings and len(resumed.warnings) == 3
+    cfg = gan_1d_config(ITERATIONS=2000, EVAL_EVERY=500, G_HIDDEN=1)
+    first = train_1d(tmp_path, cfg, stop_at=1500)
+    assert first.warnings, "D has won is given by iteration 1500 (from 1000 on this machine)"
+    resumed = train_1d(tmp_path, cfg)
+    assert resumed.warnings[:len(first.warnings)] == first.warnings
 
 
 # --- The diagnoses: on recorded numbers -------------------------------------------------------

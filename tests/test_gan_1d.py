@@ -9,13 +9,11 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, TINY_1D, gan_1d_config, run_folder, run_script
+from conftest import ROOT, TIMING, TINY_1D, gan_1d_config, models_txt, run_folder, run_script
+from conftest import train_1d
 import gan_1d
-from common import diagnoses
-from common.run import Run
 
 EVALUATIONS = [25, 50, 60]  # every 25 iterations, and the last one
-TIMING = {"ms_per_iteration", "train_seconds"}
 
 
 # After 2,000 iterations at the defaults (seed 1; a full run has 5,000): measured 0.003 to
@@ -27,27 +25,19 @@ SHORT_RUN_BOUNDS = {"x2": (0.04, 0.1), "sine": (0.04, 0.1), "gaussian": (0.04, 0
 
 @pytest.mark.parametrize("target", list(gan_1d.TARGETS))
 def test_a_short_run_at_the_defaults_brings_the_points_onto_the_whole_curve(target, tmp_path):
-    cfg = gan_1d_config(TARGET=target, ITERATIONS=2000)
-    keras.utils.set_random_seed(1)
-    rng = np.random.default_rng(1)
-    d, g, gan = gan_1d.define_models(cfg)
-    eval_real, _ = gan_1d.generate_real_samples(target, 2000, np.random.default_rng(0))
-    eval_latent = np.random.default_rng(1).standard_normal((2000, 1)).astype(np.float32)
-    run = Run({"run_dir": str(tmp_path), "TENSORBOARD": False}, "test", (d, g, gan), rng, 2000,
-              500, diagnose=diagnoses.curve_troubles)
-    gan_1d.train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
-    after, _ = gan_1d.measure(g, d, target, eval_real, eval_latent)
+    record = train_1d(tmp_path, gan_1d_config(TARGET=target, ITERATIONS=2000, EVAL_EVERY=500))
+    after = record.history[-1]
     mae_bound, ks_bound = SHORT_RUN_BOUNDS[target]
     assert after["mae"] < mae_bound and after["ks"] < ks_bound, after
-    assert run.warnings == []  # a healthy run: no diagnosis fires
+    assert record.warnings == []  # a healthy run: no diagnosis fires
 
 
 def test_each_knob_reaches_the_models(tmp_path):
-    cfg = gan_1d.parse_args(["--pack", "4", "--d-layers", "3", "--d-hidden", "16",
-                             "--g-layers", "1", "--g-hidden", "8", "--activation", "tanh",
-                             "--g-output", "tanh", "--latent-dim", "3",
-                             "--output-dir", str(tmp_path)])
-    d, g, gan = gan_1d.define_models(cfg)
+    args = gan_1d.parse_args(["--pack", "4", "--d-layers", "3", "--d-hidden", "16",
+                              "--g-layers", "1", "--g-hidden", "8", "--activation", "tanh",
+                              "--g-output", "tanh", "--latent-dim", "3",
+                              "--output-dir", str(tmp_path)])
+    d, g, gan = gan_1d.define_models(args.config)
     assert d.input_shape == (None, 4, 2) and d.output_shape == (None, 1)
     assert g.input_shape == (None, 3) and g.output_shape == (None, 2)
     assert gan.input_shape == (None, 4, 3) and gan.output_shape == (None, 1)
@@ -178,7 +168,6 @@ def test_the_same_seed_gives_the_same_run(tiny_1d_run, tmp_path):
 
 def test_models_txt_shows_each_model_as_it_is_trained(tiny_1d_run):
     """The three summaries, D's weights trainable in D's own and frozen in the composite's."""
-    from test_gan_mnist import models_txt
     out, result = tiny_1d_run
     d, g, gan = models_txt(out).values()
     assert d["trainable"] == d["total"] > 0

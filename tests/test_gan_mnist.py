@@ -8,67 +8,29 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import assert_freeze_discipline, run_in_process, same, snapshot
-from conftest import spy_on_updates
+from conftest import TINY_LATENT, assert_freeze_discipline, models_txt, run_in_process, same
+from conftest import sample_images, snapshot, spy_on_updates, tiny_models, train_mnist
 import gan_mnist
-from common import digit_classifier, evaluation, image_data, verdicts
-from common.run import Run
-
-LATENT_DIM = 16
-
-
-def tiny_models(seed: int = 0, conditional: bool = False, script=gan_mnist):
-    """Tiny D, G and composite, defined by `script` (gan_mnist, or an edited copy of it)."""
-    keras.utils.set_random_seed(seed)
-    if conditional:
-        embedding = script.LABEL_EMBEDDING
-        d = script.define_conditional_discriminator(4, embedding, learning_rate=0.002,
-                                                    beta_1=0.5)
-        g = script.define_conditional_generator(LATENT_DIM, 4, embedding)
-        return d, g, script.define_conditional_gan(g, d, learning_rate=0.002, beta_1=0.5)
-    d = script.define_discriminator(4, learning_rate=0.002, beta_1=0.5)
-    g = script.define_generator(LATENT_DIM, 4)
-    return d, g, script.define_gan(g, d, learning_rate=0.002, beta_1=0.5)
-
-
-def train_mnist(d, g, gan, folder, dataset, batch_size: int, rng, conditional=False,
-                iterations: int = 2, script=gan_mnist):
-    """`script`.train as main() calls it (no moving average), on a Run in `folder`, with a
-    real, untrained digit classifier for the one evaluation at the end."""
-    x, y = dataset
-    folder.mkdir(parents=True, exist_ok=True)
-    cfg = {"BATCH_SIZE": batch_size, "LATENT_DIM": LATENT_DIM, "CONDITIONAL": conditional,
-           "EPOCH_IMAGES": 0, "G_AVERAGE": 0, "WRONG_DIGITS": gan_mnist.WRONG_DIGITS,
-           "classes": image_data.CLASS_NAMES["mnist"]}
-    scorer = digit_classifier.scorer(digit_classifier.define_classifier())
-    eval_rng = np.random.default_rng(99)  # not the training stream, as in main()
-    columns = evaluation.grid_layout(cfg["classes"], conditional, 10)["columns"]
-    latent, digits, grid = evaluation.fixed_points(cfg, 20, eval_rng, columns, 10)
-    real = [x[:20], y[:20].astype(np.int32)] if conditional else x[:20]
-    setup = {**evaluation.grid_layout(cfg["classes"], conditional, 10), "latent": latent,
-             "digits": digits, "real": real, "grid": grid,
-             "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
-    run = Run({"run_dir": str(folder), "TENSORBOARD": False}, "test", (d, g, gan), rng,
-              iterations, iterations)
-    return script.train(g, d, gan, None, run, cfg, dataset, rng, setup, iterations)
+from common import verdicts
+from common.mnist import digit_classifier, image_data
 
 
 @pytest.mark.parametrize("conditional", [False, True], ids=["unconditional", "conditional"])
 def test_freeze_discipline_in_gan_mnist_train(sample, tmp_path, conditional):
     d, g, gan = tiny_models(conditional=conditional)
     rng = np.random.default_rng(0)
-    dataset = image_data.scale(sample[0][::50]), sample[1][::50]
+    images = sample_images(sample[0][::50], sample[1][::50])
     for batch_size in (16, 32):  # a batch-size change retraces the train functions
         records = spy_on_updates(d, g, gan)
-        train_mnist(d, g, gan, tmp_path / str(batch_size), dataset, batch_size, rng,
+        train_mnist((d, g, gan), tmp_path / str(batch_size), images, batch_size, rng,
                     conditional)
         assert len(records) == 4
         assert_freeze_discipline(records)
         if conditional:  # D sees images and digits; the composite, latent points and digits
-            images, digits = records[0][1]
+            shown, digits = records[0][1]
             n = batch_size + round(gan_mnist.WRONG_DIGITS * batch_size)  # + wrong-digit pairs
-            assert images.shape == (n, 28, 28, 1) and digits.shape == (n,)
-            assert set(digits[:batch_size // 2]) <= set(dataset[1].tolist())
+            assert shown.shape == (n, 28, 28, 1) and digits.shape == (n,)
+            assert set(digits[:batch_size // 2]) <= set(images.y.tolist())
             assert records[1][1][1].shape == (batch_size,)
 
 
@@ -77,28 +39,29 @@ def test_d_is_shown_the_fakes_the_composite_trains_g_on(sample, tmp_path):
     fails for a loop that draws D's fakes with predict()."""
     d, g, gan = tiny_models()
     half = 16
-    dataset = image_data.scale(sample[0][::50]), sample[1][::50]  # 100 images
+    images = sample_images(sample[0][::50], sample[1][::50])  # 100 images
     # The loop's draws: the real images' picks, then the fakes' latent points.
     replay = np.random.default_rng(1)
     pick = replay.integers(0, 100, half)
-    z_fake = replay.standard_normal((half, LATENT_DIM), dtype=np.float32)
+    z_fake = replay.standard_normal((half, TINY_LATENT), dtype=np.float32)
     expected = np.asarray(g(z_fake, training=True))  # what the composite's G computes
     assert not np.allclose(expected, g.predict_on_batch(z_fake), atol=1e-3)
     records = spy_on_updates(d, g, gan)
-    train_mnist(d, g, gan, tmp_path, dataset, 2 * half, np.random.default_rng(1),
+    train_mnist((d, g, gan), tmp_path, images, 2 * half, np.random.default_rng(1),
                 iterations=1)
     shown = records[0][1]
-    np.testing.assert_allclose(shown[:half], dataset[0][pick])
+    np.testing.assert_allclose(shown[:half], images.x[pick])
     np.testing.assert_allclose(shown[half:], expected, rtol=1e-4, atol=1e-5)
 
 
 def test_conditional_d_also_learns_to_call_real_images_with_a_wrong_digit_fake(sample,
                                                                                 tmp_path):
     d, g, gan = tiny_models(conditional=True)
-    images, digits = image_data.scale(sample[0][::50]), sample[1][::50]
+    sampled = sample_images(sample[0][::50], sample[1][::50])
+    images, digits = sampled.x, sampled.y
     shown, update = [], d.train_on_batch
     d.train_on_batch = lambda x, y: shown.append((x, y)) or update(x, y)
-    train_mnist(d, g, gan, tmp_path, (images, digits), 32, np.random.default_rng(0),
+    train_mnist((d, g, gan), tmp_path, sampled, 32, np.random.default_rng(0),
                 conditional=True, iterations=1)
     (x, asked), y = shown[0]
     n_wrong = round(gan_mnist.WRONG_DIGITS * 32)
@@ -119,7 +82,7 @@ def test_conditional_d_also_learns_to_call_real_images_with_a_wrong_digit_fake(s
 def test_the_label_reaches_both_players():
     keras.utils.set_random_seed(0)
     d, g, _ = tiny_models(conditional=True)
-    z = np.random.default_rng(0).standard_normal((8, LATENT_DIM)).astype(np.float32)
+    z = np.random.default_rng(0).standard_normal((8, TINY_LATENT)).astype(np.float32)
     threes, sevens = (np.asarray(g([z, np.full(8, k, np.int32)], training=False))
                       for k in (3, 7))
     assert np.abs(threes - sevens).max() > 1e-3, "G draws the same for different digits"
@@ -397,11 +360,11 @@ def test_the_plain_and_the_conditional_loop_are_one_sequence():
     plain = gan_mnist.sampling_functions({"CONDITIONAL": False}, None)
     assert plain == (gan_mnist.generate_real_samples, gan_mnist.generate_fake_samples,
                      gan_mnist.generate_latent_points)
+    images = image_data.Images(None, None, None, None, list("abc"), "three classes")
     conditional = gan_mnist.sampling_functions(
-        {"CONDITIONAL": True, "classes": list("abc"), "WRONG_DIGITS": 0.25, "BATCH_SIZE": 8},
-        None)
+        {"CONDITIONAL": True, "WRONG_DIGITS": 0.25, "BATCH_SIZE": 8}, images)
     assert conditional[0] is gan_mnist.generate_conditional_real_samples
-    assert conditional[1].keywords == {"n_classes": 3, "dataset": None, "n_wrong": 2}
+    assert conditional[1].keywords == {"n_classes": 3, "images": images, "n_wrong": 2}
     assert conditional[2].keywords == {"n_classes": 3}
 
 
@@ -420,15 +383,3 @@ def test_models_txt_shows_each_model_as_it_is_trained(fixture, request):
     assert f"D {d['total']:,} parameters, G {g['total']:,}, the composite {gan['total']:,} " \
         f"of which {gan['trainable']:,} train" in line
 
-
-def models_txt(out) -> dict:
-    """models.txt's summaries: model name -> {"total", "trainable", "non-trainable"}."""
-    import re
-    text = (out / "models.txt").read_text(encoding="utf-8")
-    found = {}
-    for block in text.split('Model: "')[1:]:
-        counts = dict(re.findall(r"^ (Total|Trainable|Non-trainable) params: ([\d,]+)", block,
-                                 re.M))
-        found[block.split('"')[0]] = {k.lower(): int(v.replace(",", ""))
-                                      for k, v in counts.items()}
-    return found

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from conftest import TINY_MNIST, run_folder, run_in_process, run_script
-from common import image_data
+from common.mnist import image_data
 from common.errors import BadInput
 
 
@@ -89,6 +89,22 @@ def test_a_keras_dataset_name_loads_that_set_or_says_it_cannot(monkeypatch):
     with pytest.raises(BadInput, match="--data fashion_mnist: cannot download it .* not in "
                                        "Keras' cache; run once online, or pass --data PATH"):
         image_data.load_images("fashion_mnist")
+
+
+def test_a_keras_set_that_cannot_be_downloaded_leaves_no_run_folder(tmp_path, monkeypatch):
+    """Offline, `--data fashion_mnist` is one line and exit 2, before any folder is made or
+    any "a new run" is said: the run's folder appears only once its images are read."""
+    def offline():
+        raise Exception("URL fetch failure: Name or service not known")
+
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+    (tmp_path / "001").mkdir()  # an earlier run
+    result = run_in_process("gan_mnist.py", "--data", "fashion_mnist", "--output-dir",
+                            str(tmp_path))
+    assert result.returncode == 2 and result.stderr.startswith(
+        "error: --data fashion_mnist: cannot download it")
+    assert result.stderr.count("\n") == 1 and "a new run" not in result.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["001"]
 
 
 def bad_folders(tmp_path, digits) -> dict:

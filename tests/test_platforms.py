@@ -6,8 +6,9 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT, RUN_1D, TINY_MNIST, interrupted, run_folder
-from test_run_safety import assert_same_weights, history_without_timing
+from conftest import ROOT, RUN_1D, TINY_MNIST, assert_same_weights, history_without_timing
+from conftest import interrupted, run_folder
+
 
 WINDOWS_LIKE = (sys.executable, os.path.join(ROOT, "tests", "windows_like.py"))
 CP1252 = {"env": {**os.environ, "PYTHONIOENCODING": "cp1252:strict"}, "encoding": "cp1252"}

@@ -12,28 +12,10 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import RUN_1D, interrupted, run_folder, run_script
+from conftest import RUN_1D, TIMING, assert_same_weights, history_without_timing, interrupted
+from conftest import run_folder, run_script, train_1d
 import gan_1d
 from common import checkpoint, cli, errors, saving
-from common.run import Run
-
-TIMING = {"ms_per_iteration", "train_seconds"}
-
-
-def history_without_timing(out) -> list:
-    with open(out / "history.csv") as f:
-        return [{k: v for k, v in row.items() if k not in TIMING} for row in csv.DictReader(f)]
-
-
-def weights(path) -> list:
-    return keras.models.load_model(path).get_weights()
-
-
-def assert_same_weights(a, b):
-    wa, wb = weights(a), weights(b)
-    assert len(wa) == len(wb)
-    for x, y in zip(wa, wb):
-        np.testing.assert_array_equal(x, y)
 
 
 def fingerprint(folder) -> dict:
@@ -133,13 +115,10 @@ def tiny_1d_models():
 
 
 def run_loop(d, g, gan, folder, iterations, rng):
-    """gan_1d.train on a Run in `folder`, evaluating every 10 iterations."""
-    run = Run({"run_dir": str(folder), "TENSORBOARD": False}, "test", (d, g, gan), rng,
-              iterations, 10)
-    eval_real, _ = gan_1d.generate_real_samples("x2", 100, np.random.default_rng(9))
-    eval_latent = np.random.default_rng(9).standard_normal((100, 2)).astype(np.float32)
-    cfg = {"TARGET": "x2", "LATENT_DIM": 2, "PACK": 2, "BATCH_SIZE": 16, "N_PLOT": 50}
-    return gan_1d.train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
+    """gan_1d.train with a clock and record in `folder`, evaluating every 10 iterations."""
+    cfg = {"TARGET": "x2", "LATENT_DIM": 2, "PACK": 2, "BATCH_SIZE": 16, "N_PLOT": 50,
+           "ITERATIONS": iterations, "EVAL_EVERY": 10}
+    return train_1d(folder, cfg, (d, g, gan), rng, n_eval=100).history
 
 
 def test_a_crash_in_the_middle_of_a_checkpoint_write_leaves_the_previous_one(tmp_path,
@@ -184,10 +163,9 @@ def test_a_crash_in_the_middle_of_a_checkpoint_write_leaves_the_previous_one(tmp
 
 def test_a_full_disk_while_saving_is_one_line_exit_1_and_keeps_the_checkpoint(
         tmp_path, monkeypatch, capsys):
-    cfg = gan_1d.parse_args(["--iterations", "40", "--eval-every", "20", "--batch-size", "16",
-                             "--n-eval", "200", "--n-plot", "50", "--output-dir", str(tmp_path)])
+    args = gan_1d.parse_args(["--iterations", "40", "--eval-every", "20", "--batch-size", "16",
+                              "--n-eval", "200", "--n-plot", "50", "--output-dir", str(tmp_path)])
     out = tmp_path / "001"
-    assert cfg["run_dir"] == str(out)
     real_write = saving.write_atomically
     checkpoints = []
 
@@ -200,7 +178,7 @@ def test_a_full_disk_while_saving_is_one_line_exit_1_and_keeps_the_checkpoint(
 
     monkeypatch.setattr(saving, "write_atomically", disk_fills_at_the_second_checkpoint)
     with pytest.raises(SystemExit) as stop:
-        cli.run_main(gan_1d.main, cfg)
+        cli.run_main(gan_1d.main, args)
     assert stop.value.code == 1
     err = capsys.readouterr().err
     assert err == (f"error: No space left on device ({out}/checkpoint.npz.tmp); "

@@ -1,5 +1,5 @@
 """The freeze discipline of the loop as the scripts write it, proven by comparing weights; the
-moving average of G; the bookkeeping of common/run.py."""
+moving average of G; the clock and the record (common/clock.py, common/record.py)."""
 
 import warnings
 
@@ -7,10 +7,10 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import assert_freeze_discipline, same, snapshot, spy_on_updates
+from conftest import assert_freeze_discipline, same, snapshot, spy_on_updates, train_1d
 import gan_1d
-from common import averaging, checkpoint
-from common.run import Run
+from common import checkpoint
+from common.mnist import averaging
 from common.sampling import as_the_composite_sees_it, generate_latent_points
 
 LATENT_DIM = 5
@@ -28,16 +28,11 @@ def make_models(seed: int = 0):
     return d, g, gan
 
 
-def train_1d(d, g, gan, folder, iterations: int, batch_size: int, rng, eval_every=None):
-    """gan_1d.train as main() calls it, on a Run in `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    run = Run({"run_dir": str(folder), "TENSORBOARD": False}, "test", (d, g, gan), rng,
-              iterations, eval_every or iterations)
-    eval_rng = np.random.default_rng(99)
-    eval_real, _ = gan_1d.generate_real_samples("x2", 200, eval_rng)
-    eval_latent = generate_latent_points(LATENT_DIM, 200, eval_rng)
-    return gan_1d.train(g, d, gan, run, {**CFG_1D, "BATCH_SIZE": batch_size}, rng, eval_real,
-                        eval_latent)
+def train_briefly(models, folder, iterations: int, batch_size: int, rng, eval_every=None):
+    """gan_1d.train on `models`, as main() calls it, with a clock and record in `folder`."""
+    cfg = {**CFG_1D, "BATCH_SIZE": batch_size, "ITERATIONS": iterations,
+           "EVAL_EVERY": eval_every or iterations}
+    return train_1d(folder, cfg, models, rng, n_eval=200).history
 
 
 @pytest.mark.parametrize("batch_sizes", [(16,), (16, 32, 8)], ids=["one size", "size changes"])
@@ -49,7 +44,7 @@ def test_in_gan_1d_train_d_learns_is_frozen_in_the_composite_and_g_learns(batch_
         warnings.simplefilter("always")
         for batch_size in batch_sizes:  # a new batch size retraces Keras' train functions
             records = spy_on_updates(d, g, gan)
-            train_1d(d, g, gan, tmp_path / str(batch_size), 2, batch_size, rng)
+            train_briefly((d, g, gan), tmp_path / str(batch_size), 2, batch_size, rng)
             assert len(records) == 4
             assert_freeze_discipline(records)
             # D's batch: half real, half fake, in packs
@@ -87,7 +82,7 @@ def test_fakes_for_d_come_from_the_generator_in_training_mode():
 
 def test_train_records_one_row_per_evaluation_including_the_last_iteration(tmp_path):
     d, g, gan = make_models()
-    history = train_1d(d, g, gan, tmp_path, 25, 8, np.random.default_rng(0), eval_every=10)
+    history = train_briefly((d, g, gan), tmp_path, 25, 8, np.random.default_rng(0), 10)
     assert [row["iteration"] for row in history] == [10, 20, 25]
     for row in history:
         assert np.isfinite(row["d_loss"]) and np.isfinite(row["g_loss"])
@@ -98,16 +93,16 @@ def test_train_records_one_row_per_evaluation_including_the_last_iteration(tmp_p
 
 
 def test_a_run_folder_with_a_checkpoint_goes_on_where_it_stopped(tmp_path):
-    """Two Runs in one folder, 10 then 20 iterations, end where one Run of 20 ends."""
+    """Two runs in one folder, 10 then 20 iterations, end where one run of 20 ends."""
     d, g, gan = make_models()
-    whole = train_1d(d, g, gan, tmp_path / "whole", 20, 8, np.random.default_rng(0), 10)
+    whole = train_briefly((d, g, gan), tmp_path / "whole", 20, 8, np.random.default_rng(0), 10)
     at_20 = snapshot(g)
     d, g, gan = make_models()
     rng = np.random.default_rng(0)
-    train_1d(d, g, gan, tmp_path / "parts", 10, 8, rng, 10)
+    train_briefly((d, g, gan), tmp_path / "parts", 10, 8, rng, 10)
     d, g, gan = make_models(seed=5)  # other weights: the checkpoint must replace them all
     rng = np.random.default_rng(123)  # another state: the checkpoint's must replace it
-    parts = train_1d(d, g, gan, tmp_path / "parts", 20, 8, rng, 10)
+    parts = train_briefly((d, g, gan), tmp_path / "parts", 20, 8, rng, 10)
     assert same(snapshot(g), at_20)
     timing = {"ms_per_iteration", "train_seconds"}
     assert [{k: v for k, v in row.items() if k not in timing} for row in whole] == \
@@ -135,7 +130,7 @@ def test_a_checkpoint_holds_the_average_and_restores_it(tmp_path):
     d, g, gan = make_models()
     g_average = averaging.average_copy(g)
     update = averaging.updater(g_average, g, 0.999)
-    train_1d(d, g, gan, tmp_path, 5, 8, np.random.default_rng(0))
+    train_briefly((d, g, gan), tmp_path, 5, 8, np.random.default_rng(0))
     update(5)
     averaged = snapshot(g_average)
     assert not same(averaged, snapshot(g)), "the average is G itself"

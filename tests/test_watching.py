@@ -11,19 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import ROOT, TINY_1D, run_in_process, run_script
-from common.sampling import latent_walk
-
-
-def logged(folder) -> dict:
-    """tag -> (plugin name, number of records) of every event file under folder/tensorboard."""
-    seen = {}
-    for path in glob.glob(os.path.join(folder, "tensorboard", "events.out.tfevents.*")):
-        for event in tf.compat.v1.train.summary_iterator(path):
-            for value in event.summary.value:
-                plugin = value.metadata.plugin_data.plugin_name
-                seen[value.tag] = (plugin, seen.get(value.tag, (plugin, 0))[1] + 1)
-    return seen
+from conftest import ROOT, TINY_1D, logged, run_in_process, run_script
+from common.mnist.saved_generator import latent_walk
+from common.record import Record
 
 
 def test_gan_1d_logs_losses_metrics_and_the_scatter_plot(tiny_1d_run):
@@ -68,14 +58,13 @@ def test_evaluation_lines_are_short(tiny_1d_run, tiny_mnist_run, tiny_conditiona
         assert len(lines) in (2, 3)
         assert max(map(len, lines)) <= 160, lines
     # Full-size numbers (four-digit iterations, wide ms figures) are no longer.
-    from common.run import Run
-    run = Run.__new__(Run)
-    run.total, run.show = 1400, ("epoch", "acc_real", "acc_fake", "score", "fd",
-                                 "min_class_share", "label_accuracy")
+    record = Record("unused", 1400, 70, show=("epoch", "acc_real", "acc_fake", "score", "fd",
+                                              "min_class_share", "label_accuracy"),
+                    tensorboard=False)
     row = {"iteration": 1400, "d_loss": 0.58312, "g_loss": 1.10341, "epoch": 20,
            "acc_real": 0.62213, "acc_fake": 0.83212, "score": 8.21999, "fd": 17.91234,
            "min_class_share": 0.0812, "label_accuracy": 0.88123, "ms_per_iteration": 1461.2}
-    assert len(run.line(row)) <= 160, run.line(row)
+    assert len(record.line(row)) <= 160, record.line(row)
 
 
 def test_no_tensorboard_writes_no_logs_and_trains_the_same(tiny_1d_run, tmp_path):

@@ -1,9 +1,11 @@
 """The images gan_mnist.py learns, from what --data names: nothing (full MNIST, or the bundled
-sample offline), a Keras dataset's name, an .npz, or a folder of images. Files and folders
-are read and checked (read, check_fits) before a run's folder is made.
+sample offline), a Keras dataset's name, an .npz, or a folder of images, all read and checked
+(load_for_training) before a run's folder is made.
 """
 
+import dataclasses
 import os
+from typing import Optional
 
 import keras
 import numpy as np
@@ -12,8 +14,7 @@ from PIL import Image
 from common import cli
 from common.errors import BadInput
 
-BUNDLED_SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                              "data", "mnist_5k.npz")
+BUNDLED_SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "data", "mnist_5k.npz")
 # The 28x28 grayscale sets keras.datasets downloads (once, into ~/.keras/datasets).
 KERAS_DATASETS = ("mnist", "fashion_mnist")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -23,25 +24,41 @@ CLASS_NAMES = {"mnist": [str(k) for k in range(10)],
 MAX_CLASSES = 100
 
 
+@dataclasses.dataclass
+class Images:
+    """A run's images, split once: x to train on and x_held, held out for the metrics (float32
+    in [0, 1], with a channel axis), their labels and class names (None: unlabelled), and a
+    phrase saying where they came from."""
+    x: np.ndarray
+    y: Optional[np.ndarray]
+    x_held: np.ndarray
+    y_held: Optional[np.ndarray]
+    classes: Optional[list]
+    source: str
+
+
+def check_exists(data: str) -> None:
+    """Raise BadInput unless --data is empty, a Keras dataset's name or an existing path."""
+    if data and not os.path.exists(data) and data not in KERAS_DATASETS:
+        raise BadInput(f"--data: {data} does not exist, nor is it a Keras dataset "
+                       f"({', '.join(KERAS_DATASETS)})")
+
+
 def read(data: str):
     """What --data names: None when it is empty; a Keras dataset's name as it is (downloaded
-    by load_images, once TensorFlow has loaded); else the (images, labels, class names) of
-    a file or folder, labels and names None for an unlabelled set. BadInput, naming the
-    file or folder, if it cannot be used."""
-    if not data:
-        return None
-    if data in KERAS_DATASETS and not os.path.exists(data):
-        return data
+    by load_images); else the (images, labels, class names) of a file or folder, labels and
+    names None for an unlabelled set. BadInput, naming the file or folder, if it cannot be
+    used."""
+    check_exists(data)
+    if not data or (data in KERAS_DATASETS and not os.path.exists(data)):
+        return data or None
     try:
         if os.path.isdir(data):
             return load_folder(data)
-        if os.path.exists(data):
-            x, y = load_npz(data)
-            return x, y, None if y is None else [str(k) for k in range(y.max() + 1)]
+        x, y = load_npz(data)
+        return x, y, None if y is None else [str(k) for k in range(y.max() + 1)]
     except ValueError as e:
         raise BadInput(f"--data: {e}")
-    raise BadInput(f"--data: {data} does not exist, nor is it a Keras dataset "
-                   f"({', '.join(KERAS_DATASETS)})")
 
 
 def load_npz(path: str) -> tuple:
@@ -204,35 +221,31 @@ def steps_per_epoch(cfg: dict, n_train: int) -> int:
     return n_images // cfg["BATCH_SIZE"]
 
 
-def check_fits(data, cfg: dict) -> None:
-    """Refuse (BadInput) images that read() returned and that cannot serve cfg's run: fewer
-    training images than a batch; --conditional without labels, or with one class. Keras'
-    sets are checked once loaded (load_for_training)."""
-    if not isinstance(data, tuple):
-        return
-    n_train = len(data[0]) - held_out_size(len(data[0]))
-    cli.check("BATCH_SIZE", cfg, cli.at_most(n_train, "the number of training images"))
-    if cfg["CONDITIONAL"] and data[1] is None:
-        raise BadInput(f"--conditional needs labelled images, and {cfg['DATA']} has no "
+def load_for_training(config: dict) -> Images:
+    """The images --data (config["DATA"]) names, read, checked against the run and scaled, all
+    before the run's folder is made. Refuses (BadInput) fewer training images than a batch,
+    and --conditional without labels or with one class."""
+    x, y, x_held, y_held, classes, source = load_images(read(config["DATA"]))
+    cli.check("BATCH_SIZE", config, cli.at_most(len(x), "the number of training images"))
+    if config["CONDITIONAL"] and y is None:
+        raise BadInput(f"--conditional needs labelled images, and {config['DATA']} has no "
                        f"labels (class folders, or an .npz with y_train, have them)")
-    if cfg["CONDITIONAL"] and len(data[2]) < 2:
-        raise BadInput(f"--conditional needs at least two classes, and {cfg['DATA']} has "
-                       f"one ({data[2][0]})")
+    if config["CONDITIONAL"] and len(classes) < 2:
+        raise BadInput(f"--conditional needs at least two classes, and {config['DATA']} has "
+                       f"one ({classes[0]})")
+    return Images(scale(x), y, scale(x_held), y_held, classes, source)
 
 
-def load_for_training(cfg: dict, step_size: float) -> tuple:
-    """load_images(cfg["data"]), scaled to [0, 1], and the iterations per epoch; says which
-    images and how many, and what an epoch is (with `step_size`). Refuses a batch larger than
-    the training images. Returns x, y, x_held, y_held, class names, iterations per epoch."""
-    x, y, x_held, y_held, classes, source = load_images(cfg["data"])
-    print(f"data: {source}: {len(x)} training images, {len(x_held)} held out, " + (
+def describe(images: Images, config: dict, step_size: float) -> int:
+    """Say which images a run trains on, how many, and what an epoch is (with `step_size`);
+    return the iterations per epoch."""
+    n, classes = len(images.x), images.classes
+    print(f"data: {images.source}: {n} training images, {len(images.x_held)} held out, " + (
         f"{len(classes)} classes ({', '.join(classes[:10])}{' ...' * (len(classes) > 10)})"
         if classes else "no labels"), flush=True)
-    cli.check("BATCH_SIZE", cfg, cli.at_most(len(x), "the number of training images"))
-    steps = steps_per_epoch(cfg, len(x))
-    print(f"training: {cfg['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
-        f"{steps * cfg['BATCH_SIZE']:,} of the {len(x):,} training images; --epoch-images 0 "
-        f"for full passes)" if steps < len(x) // cfg["BATCH_SIZE"] else
-        f"a pass over the {len(x):,} training images)") + f", step size {step_size:g}",
-          flush=True)
-    return scale(x), y, scale(x_held), y_held, classes, steps
+    steps = steps_per_epoch(config, n)
+    print(f"training: {config['EPOCHS']} epochs of {steps} iterations (an epoch: " + (
+        f"{steps * config['BATCH_SIZE']:,} of the {n:,} training images; --epoch-images 0 "
+        f"for full passes)" if steps < n // config["BATCH_SIZE"] else
+        f"a pass over the {n:,} training images)") + f", step size {step_size:g}", flush=True)
+    return steps
