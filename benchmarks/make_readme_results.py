@@ -10,7 +10,10 @@ Everything between the two `results` markers in the README is replaced; nothing 
 """
 
 import argparse
+import contextlib
 import datetime
+import importlib
+import io
 import json
 import os
 import platform
@@ -20,9 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 START, END = "<!-- results: start -->", "<!-- results: end -->"
 MNIST_PART = "<!-- gan_mnist.py results -->"  # where --only-1d keeps the rest as it was
 
@@ -39,13 +42,24 @@ TINY_MNIST = ["--epochs", "1", "--eval-every", "1", "--batch-size", "32", "--n-e
               "--d-filters", "4", "--g-filters", "4", "--latent-dim", "8"]
 
 
-def run(script: str, args: list) -> tuple:
+def run(script: str, args: list, tiny: bool = False) -> tuple:
     """Run `python script args` from the repository root; return wall seconds and stdout.
     (Each training command writes its run to the first numbered folder, 001, of its
-    --output-dir.)"""
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, script, *args], cwd=ROOT, capture_output=True,
-                            text=True)
+    --output-dir.) Tiny runs, whose wall times mean nothing, run in this process: a new
+    process spends seconds loading TensorFlow."""
+    start, out, err = time.perf_counter(), io.StringIO(), io.StringIO()
+    if tiny:
+        module, status = importlib.import_module(script[:-len(".py")]), 0
+        from common import cli
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli.run_main(lambda: module.main(module.parse_args(args)))
+            except SystemExit as e:
+                status = e.code
+        result = subprocess.CompletedProcess(script, status, out.getvalue(), err.getvalue())
+    else:
+        result = subprocess.run([sys.executable, script, *args], cwd=ROOT, capture_output=True,
+                                text=True)
     if result.returncode != 0:
         sys.exit(f"error: python {script} {' '.join(args)} failed:\n{result.stderr}")
     return time.perf_counter() - start, result.stdout
@@ -59,15 +73,11 @@ def machine() -> str:
             cpu = re.search(r"model name\s*:\s*(.+)", f.read())[1].strip()
     except (OSError, TypeError):
         pass
-    probe = subprocess.run(
-        [sys.executable, "-c", "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; "
-         "import tensorflow as tf; print(tf.__version__, "
-         "len(tf.config.list_physical_devices('GPU')))"],
-        capture_output=True, text=True)
-    version, gpus = probe.stdout.split()[-2:]
-    device = f"{gpus} GPU(s)" if gpus != "0" else "no GPU"
+    from common.quiet_tensorflow import tf  # loaded once here: tiny runs reuse it
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    device = f"{gpus} GPU(s)" if gpus else "no GPU"
     return (f"{cpu}, {os.cpu_count()} cores, {device}; Python {platform.python_version()}, "
-            f"TensorFlow {version}")
+            f"TensorFlow {tf.__version__}")
 
 
 def command(script: str, args: list) -> str:
@@ -77,7 +87,8 @@ def command(script: str, args: list) -> str:
 def run_1d(args: list, tmp: str, tiny: bool) -> tuple:
     """Run gan_1d.py; return its wall seconds, its run folder and its final metrics."""
     parent = tempfile.mkdtemp(dir=tmp)
-    seconds, _ = run("gan_1d.py", [*args, *(TINY_1D if tiny else []), "--output-dir", parent])
+    seconds, _ = run("gan_1d.py", [*args, *(TINY_1D if tiny else []), "--output-dir", parent],
+                     tiny)
     out = os.path.join(parent, "001")
     with open(os.path.join(out, "metrics.json")) as f:
         return seconds, out, json.load(f)
@@ -88,10 +99,8 @@ def section_1d(docs: str, tmp: str, tiny: bool, when: str) -> list:
              "| command | wall time | final mae | final ks | the last frame | progress |",
              "|---|---|---|---|---|---|"]
     commands = [["--target", target] for target in RUNS_1D] + [DROPPING]
-    # One run at a time, so that each wall time is a lone run's; tiny ones (the tests), whose
-    # wall times mean nothing, two at a time.
-    with ThreadPoolExecutor(2 if tiny else 1) as pool:
-        results = list(pool.map(lambda args: run_1d(args, tmp, tiny), commands))
+    # One run at a time, so that each wall time is a lone run's.
+    results = [run_1d(args, tmp, tiny) for args in commands]
     for target, args, (seconds, out, final) in zip(RUNS_1D, commands, results):
         png, gif = f"gan_1d_{target}.png", f"gan_1d_{target}_progress.gif"
         shutil.copy(os.path.join(out, f"scatter_{final['iteration']:06d}.png"),
@@ -147,9 +156,10 @@ def section_mnist(docs: str, tmp: str, tiny: bool, conditional: bool,
                      y_train=sample["y_train"][::25])
         args += ["--data", os.path.join(tmp, "tiny.npz"), *TINY_MNIST]
     parent = os.path.join(tmp, name)
-    seconds, stdout = run("gan_mnist.py", [*args, "--output-dir", parent])
+    seconds, stdout = run("gan_mnist.py", [*args, "--output-dir", parent], tiny)
     data = re.search(r"^data: (.+)$", stdout, re.M)[1]  # which images it found
-    run("gan_mnist.py", ["--interpolate", str(INTERPOLATE_FRAMES), "--output-dir", parent])
+    run("gan_mnist.py", ["--interpolate", str(INTERPOLATE_FRAMES), "--output-dir", parent],
+        tiny)
     out = os.path.join(parent, "001")
     with open(os.path.join(out, "metrics.json")) as f:
         final = json.load(f)

@@ -6,6 +6,7 @@ import contextlib
 import csv
 import glob
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -45,12 +46,13 @@ def run_script(script: str, *args: str, cwd: str = ROOT) -> subprocess.Completed
                           capture_output=True, text=True, timeout=600)
 
 
-def run_in_process(script: str, *args: str) -> subprocess.CompletedProcess:
-    """What `python script args...` does, run in this process, for commands that train
-    nothing or next to nothing (bad input, --generate, a few iterations): its command line as
-    its `__main__` block runs it, with TensorFlow already loaded (a subprocess spends seconds
-    loading it). Tests with run_script show the same from real processes."""
-    module = importlib.import_module(script[:-len(".py")])
+def run_in_process(script, *args: str) -> subprocess.CompletedProcess:
+    """What `python script args...` does, run in this process: its command line as its
+    `__main__` block runs it (stdout not a terminal, as in a log file or a notebook), with
+    TensorFlow already loaded (a new process spends about 6 s of a core loading it). `script`:
+    a script's name, or a module (an edited copy, imported). Tests that need a real process
+    (Ctrl-C, another Python, a few refusals) use run_script."""
+    module = importlib.import_module(script[:-len(".py")]) if isinstance(script, str) else script
     from common import cli
     out, err, status = io.StringIO(), io.StringIO(), 0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -58,7 +60,17 @@ def run_in_process(script: str, *args: str) -> subprocess.CompletedProcess:
             cli.run_main(lambda: module.main(module.parse_args(list(args))))
         except SystemExit as e:
             status = e.code
-    return subprocess.CompletedProcess([script, *args], status, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess([str(script), *args], status, out.getvalue(),
+                                       err.getvalue())
+
+
+def imported(path, name: str):
+    """The script at `path` (an edited copy) as a module named `name`; its command line does
+    not run (run_in_process runs it)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def interrupted(script: str, args: list, started_file, signum=signal.SIGINT,
@@ -263,7 +275,7 @@ def finished_run(tmp_path_factory, name: str, script: str, *args: str,
         if classifier_from is not None:
             shutil.copytree(classifier_from.parent, folder / "out",
                             ignore=shutil.ignore_patterns("[0-9][0-9][0-9]"))
-        return run_script(script, *args, "--output-dir", str(folder / "out"))
+        return run_in_process(script, *args, "--output-dir", str(folder / "out"))
 
     made, result = made_once(tmp_path_factory, name, make)
     assert result.returncode == 0, result.stderr
@@ -328,8 +340,9 @@ def gan_1d_config(**changes) -> dict:
 
 # The longest tests first (about 20 to 60 s each), so that pytest-xdist's workers finish
 # together instead of one running a long test alone at the end.
-LONGEST_FIRST = ("readme_results_script", "interrupted", "classifier_scores_real_digits",
-                 "edit_at_the_top", "the_same_command_twice", "named_class_folders")
+LONGEST_FIRST = ("readme_results_script", "interrupted", "result_learned", "provoked",
+                 "windows_like", "warnings_are_printed", "classifier_scores_real_digits",
+                 "short_run_at_the_defaults", "keeps_the_warnings", "edit_at_the_top")
 
 
 def pytest_collection_modifyitems(items):

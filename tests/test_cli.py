@@ -4,13 +4,11 @@ import ast
 import json
 import os
 import re
-import subprocess
-import sys
 
 import keras
 import pytest
 
-from conftest import ROOT, TINY_MNIST, gan_1d_config, run_in_process, run_script
+from conftest import ROOT, TINY_MNIST, gan_1d_config, imported, run_in_process, run_script
 from common import cli
 
 GAN_1D_FLAGS = ["--target", "--iterations", "--batch-size", "--latent-dim", "--pack",
@@ -153,10 +151,8 @@ def test_an_edit_at_the_top_is_what_the_run_uses(tmp_path, tiny_digits):
     script = tmp_path / "gan_mnist.py"
     script.write_text(source, encoding="utf-8")
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, str(script), "--data", str(tiny_digits),
-                             "--output-dir", str(out), *TINY_MNIST], cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": ROOT}, capture_output=True,
-                            text=True, timeout=600)
+    result = run_in_process(imported(script, "edited_at_the_top"), "--data", str(tiny_digits),
+                            "--output-dir", str(out), *TINY_MNIST)
     assert result.returncode == 0, result.stderr
     config = json.loads((out / "001" / "config.json").read_text())
     assert {name: config[name] for name in edits} == \
@@ -182,7 +178,7 @@ def test_a_step_size_flag_for_the_other_mode_is_refused_not_ignored(tmp_path):
 
 
 def test_an_output_dir_that_is_a_file_is_refused_and_the_file_kept(a_file):
-    result = run_script("gan_1d.py", "--output-dir", a_file)
+    result = run_in_process("gan_1d.py", "--output-dir", a_file)
     assert result.returncode == 2
     assert result.stderr == (f"error: --output-dir must be a folder, but a file of that name "
                              f"exists (got {a_file!r})\n")
@@ -190,7 +186,7 @@ def test_an_output_dir_that_is_a_file_is_refused_and_the_file_kept(a_file):
 
 
 def test_an_output_dir_that_cannot_be_created_is_refused(a_file):
-    result = run_script("gan_1d.py", "--output-dir", os.path.join(a_file, "run"))
+    result = run_in_process("gan_1d.py", "--output-dir", os.path.join(a_file, "run"))
     assert result.returncode == 2
     assert result.stderr.startswith("error: --output-dir is not a writable folder (")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, TIMING, TINY_1D, gan_1d_config, models_txt, run_folder, run_script
-from conftest import train_1d
+from conftest import ROOT, TIMING, TINY_1D, gan_1d_config, models_txt, run_folder
+from conftest import run_in_process, train_1d
 import gan_1d
 
 EVALUATIONS = [25, 50, 60]  # every 25 iterations, and the last one
@@ -23,8 +23,9 @@ SHORT_RUN_BOUNDS = {"x2": (0.04, 0.1), "sine": (0.04, 0.1), "gaussian": (0.04, 0
                     "cubic": (0.04, 0.1), "poly": (0.15, 0.2)}
 
 
-@pytest.mark.parametrize("target", list(gan_1d.TARGETS))
+@pytest.mark.parametrize("target", [t for t in gan_1d.TARGETS if t != "x2"])  # x2: its
 def test_a_short_run_at_the_defaults_brings_the_points_onto_the_whole_curve(target, tmp_path):
+    # verdict, from 2,500 iterations (test_diagnoses.py), holds it to the bar itself.
     record = train_1d(tmp_path, gan_1d_config(TARGET=target, ITERATIONS=2000, EVAL_EVERY=500))
     after = record.history[-1]
     mae_bound, ks_bound = SHORT_RUN_BOUNDS[target]
@@ -153,7 +154,7 @@ def test_a_cli_run_writes_every_output_file(tiny_1d_run):
 
 def test_the_same_seed_gives_the_same_run(tiny_1d_run, tmp_path):
     out, _ = tiny_1d_run
-    result = run_script("gan_1d.py", *TINY_1D, "--output-dir", str(tmp_path))
+    result = run_in_process("gan_1d.py", *TINY_1D, "--output-dir", str(tmp_path))
     again = run_folder(tmp_path)
     assert result.returncode == 0, result.stderr
     first, second = read_history(out / "history.csv"), read_history(again / "history.csv")

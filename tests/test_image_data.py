@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import TINY_MNIST, run_folder, run_in_process, run_script
+from conftest import TINY_MNIST, run_folder, run_in_process
 from common.mnist import image_data
 from common.errors import BadInput
 
@@ -155,7 +155,7 @@ def test_an_unlabelled_set_trains_draws_and_saves_without_the_classifier(form, t
         data = tmp_path / "mine.npz"
         np.savez(data, digits[0][::20])
     out = tmp_path / "out"
-    result = run_script("gan_mnist.py", "--data", str(data), "--output-dir", str(out),
+    result = run_in_process("gan_mnist.py", "--data", str(data), "--output-dir", str(out),
                         *TINY_MNIST)
     assert result.returncode == 0, result.stderr
     assert "225 training images, 25 held out, no labels" in result.stdout
@@ -196,7 +196,7 @@ def test_a_conditional_run_on_named_class_folders_draws_and_generates_by_name(tm
                                                                              digits):
     class_tree(tmp_path / "tree", digits)  # 240 images: 216 to train on
     out = tmp_path / "out"
-    result = run_script("gan_mnist.py", "--data", str(tmp_path / "tree"), "--output-dir",
+    result = run_in_process("gan_mnist.py", "--data", str(tmp_path / "tree"), "--output-dir",
                         str(out), "--conditional", *TINY_MNIST)
     assert result.returncode == 0, result.stderr
     assert "3 classes (one, two, zero)" in result.stdout

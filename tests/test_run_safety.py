@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import RUN_1D, TIMING, assert_same_weights, history_without_timing, interrupted
-from conftest import run_folder, run_script, train_1d
+from conftest import run_folder, run_in_process, train_1d
 import gan_1d
 from common import checkpoint, cli, errors, saving
 
@@ -25,12 +25,12 @@ def fingerprint(folder) -> dict:
 def test_the_same_command_twice_keeps_both_runs_and_changes_nothing_of_the_first(tmp_path):
     args = ["--iterations", "60", "--eval-every", "30", "--batch-size", "32", "--n-eval", "400",
             "--n-plot", "100", "--output-dir", str(tmp_path)]
-    first = run_script("gan_1d.py", *args)
+    first = run_in_process("gan_1d.py", *args)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[0].startswith(f"{tmp_path}/001: a new run")
     assert first.stdout.splitlines()[-2].startswith(f"{tmp_path}/001: done")
     before = fingerprint(tmp_path / "001")
-    second = run_script("gan_1d.py", *args)
+    second = run_in_process("gan_1d.py", *args)
     assert second.returncode == 0, second.stderr
     assert second.stdout.splitlines()[0].startswith(f"{tmp_path}/002: a new run")
     assert second.stdout.splitlines()[-2].startswith(f"{tmp_path}/002: done")
@@ -59,7 +59,7 @@ def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run
         [row["iteration"] for row in state["history"]] and stopped_rows
 
     # No run named: the newest unfinished one, 002 (001 has finished).
-    resumed = run_script("gan_1d.py", "--resume", "--output-dir", str(parts))
+    resumed = run_in_process("gan_1d.py", "--resume", "--output-dir", str(parts))
     assert resumed.returncode == 0, resumed.stderr
     assert f"{parts}/002 after iteration {state['iteration']} of 900" in resumed.stdout
     for run in (parts / "001", parts / "002"):
@@ -70,18 +70,20 @@ def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run
 
 
 def test_gan_mnist_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(
-        tmp_path, tiny_digits):
+        tmp_path, tiny_digits, tiny_mnist_run):
     args = ["--data", str(tiny_digits), "--epochs", "6", "--eval-every", "2",
             "--batch-size", "16", "--n-eval", "100", "--d-filters", "4", "--g-filters", "4",
             "--latent-dim", "8"]
-    resume_like_whole(tmp_path, args)
+    resume_like_whole(tmp_path, args, tiny_mnist_run[0])
 
 
-def resume_like_whole(tmp_path, args: list) -> None:
+def resume_like_whole(tmp_path, args: list, classifier_from) -> None:
     """gan_mnist with `args`: interrupted after epoch 2 and resumed by name, it ends like an
-    uninterrupted run, bit for bit. Both in one OUTPUT_DIR, so they share its classifier."""
+    uninterrupted run, bit for bit. Both in one OUTPUT_DIR, so they share its classifier,
+    copied from `classifier_from` (a run on the same images)."""
     out = tmp_path / "out"
-    assert run_script("gan_mnist.py", *args, "--output-dir", str(out)).returncode == 0  # 001
+    shutil.copytree(classifier_from.parent, out, ignore=shutil.ignore_patterns("[0-9]*"))
+    assert run_in_process("gan_mnist.py", *args, "--output-dir", str(out)).returncode == 0
 
     stopped = interrupted("gan_mnist.py", [*args, "--output-dir", str(out)],
                           out / "002" / "grid_epoch_002.png")
@@ -89,7 +91,7 @@ def resume_like_whole(tmp_path, args: list) -> None:
     iteration = checkpoint.read_state(str(out / "002" / "checkpoint.npz"))["iteration"]
     assert 28 <= iteration < 84  # 14 batches per epoch: after epoch 2, before epoch 6
 
-    resumed = run_script("gan_mnist.py", "--resume", "002", "--output-dir", str(out))
+    resumed = run_in_process("gan_mnist.py", "--resume", "002", "--output-dir", str(out))
     assert resumed.returncode == 0, resumed.stderr
     whole, parts = run_folder(out, 1), run_folder(out, 2)
     assert_same_weights(whole / "generator.keras", parts / "generator.keras")
@@ -101,10 +103,11 @@ def resume_like_whole(tmp_path, args: list) -> None:
 
 
 def test_a_conditional_gan_mnist_interrupted_and_resumed_ends_like_an_uninterrupted_run(
-        tmp_path, tiny_digits):
+        tmp_path, tiny_digits, tiny_mnist_run):
     resume_like_whole(tmp_path, ["--conditional", "--data", str(tiny_digits), "--epochs", "6",
                                  "--eval-every", "2", "--batch-size", "16", "--n-eval", "100",
-                                 "--d-filters", "4", "--g-filters", "4", "--latent-dim", "8"])
+                                 "--d-filters", "4", "--g-filters", "4", "--latent-dim", "8"],
+                      tiny_mnist_run[0])
 
 
 def tiny_1d_models():
@@ -215,7 +218,7 @@ def test_a_diverging_run_raises_names_the_iteration_and_keeps_the_last_good_chec
 
 
 def test_an_absurd_learning_rate_stops_with_a_message_and_exit_1(tmp_path):
-    result = run_script("gan_1d.py", "--learning-rate", "1e30", "--iterations", "50",
+    result = run_in_process("gan_1d.py", "--learning-rate", "1e30", "--iterations", "50",
                         "--eval-every", "25", "--output-dir", str(tmp_path))
     out = tmp_path / "001"
     assert result.returncode == 1

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import ROOT, TINY_1D, logged, run_in_process, run_script
+from conftest import ROOT, TINY_1D, logged, run_in_process
 from common.mnist.saved_generator import latent_walk
 from common.record import Record
 
@@ -26,7 +26,7 @@ def test_gan_1d_logs_losses_metrics_and_the_scatter_plot(tiny_1d_run):
 
 
 def test_a_long_interval_logs_the_losses_about_100_times_not_every_iteration(tmp_path):
-    result = run_script("gan_1d.py", "--iterations", "400", "--eval-every", "400",
+    result = run_in_process("gan_1d.py", "--iterations", "400", "--eval-every", "400",
                         "--batch-size", "16", "--n-eval", "100", "--n-plot", "50",
                         "--output-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -69,7 +69,8 @@ def test_evaluation_lines_are_short(tiny_1d_run, tiny_mnist_run, tiny_conditiona
 
 def test_no_tensorboard_writes_no_logs_and_trains_the_same(tiny_1d_run, tmp_path):
     out = tmp_path / "001"
-    result = run_script("gan_1d.py", *TINY_1D, "--no-tensorboard", "--output-dir", str(tmp_path))
+    result = run_in_process("gan_1d.py", *TINY_1D, "--no-tensorboard", "--output-dir",
+                            str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (out / "history.csv").exists() and not (out / "tensorboard").exists()
     # Logging only watches: the models come out the same with and without it.
