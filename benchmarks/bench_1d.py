@@ -28,7 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from common import cli, plotting
-from common.run import Run
+from common.clock import Clock
+from common.record import Record
 from common.sampling import generate_latent_points
 
 
@@ -50,9 +51,10 @@ def loop_figures(n: int, batch: int) -> None:
             """ms per iteration of gan_1d.train, evaluations excluded (as its history says),
             evaluating and logging as often as gan_1d.py does."""
             folder = tempfile.mkdtemp(dir=tmp)
-            run = Run({"run_dir": folder, "TENSORBOARD": tensorboard}, "bench", (d, g, gan), rng,
-                      iterations, min(iterations, gan_1d.EVAL_EVERY))
-            history = gan_1d.train(g, d, gan, run, cfg, rng, eval_real, eval_latent)
+            record = Record(folder, iterations, min(iterations, gan_1d.EVAL_EVERY),
+                            tensorboard=tensorboard)
+            clock = Clock(record, "bench", cfg, (d, g, gan), rng)
+            history = gan_1d.train(g, d, gan, clock, record, cfg, rng, eval_real, eval_latent)
             return 1000 * history[-1]["train_seconds"] / iterations
 
         x_d = gan_1d.in_packs(gan_1d.generate_real_samples("x2", batch, rng)[0], pack)

@@ -18,12 +18,12 @@ from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from common import image_data
+from common.mnist import image_data
 
 READ = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
-from common import image_data
+from common.mnist import image_data
 start = time.perf_counter()
 x, y, names = image_data.read({folder!r})
 print(len(x), time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -20,8 +20,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import cli, digit_classifier, evaluation, image_data
-from common.run import Run
+from common import cli
+from common.clock import Clock
+from common.mnist import digit_classifier, image_data
+from common.mnist.evaluation import Evaluation
+from common.record import Record
 
 # (name, conditional, D filters, G filters, batch size)
 SETUPS = [
@@ -32,29 +35,22 @@ SETUPS = [
 
 
 def ms_per_iteration(conditional: bool, d_filters: int, g_filters: int, batch: int,
-                     iterations: int, dataset: tuple, tmp: str) -> float:
+                     iterations: int, images: image_data.Images, tmp: str) -> float:
     """gan_mnist.train for `iterations` (after 3 to trace), as main() runs it, with the moving
     average; ms per iteration from its history (the one evaluation at the end excluded)."""
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    cfg = {**cli.hyperparameter_defaults(gm), "BATCH_SIZE": batch,
-           "CONDITIONAL": conditional, "D_FILTERS": d_filters, "G_FILTERS": g_filters,
-           "classes": image_data.CLASS_NAMES["mnist"]}
-    d, g, gan = gm.define_models(cfg, iterations)
+    cfg = {**cli.hyperparameter_defaults(gm), "BATCH_SIZE": batch, "N_EVAL": 100,
+           "CONDITIONAL": conditional, "D_FILTERS": d_filters, "G_FILTERS": g_filters}
+    d, g, gan = gm.define_models(cfg, iterations, images.classes)
     g_average = keras.models.clone_model(g)
-    scorer = digit_classifier.scorer(digit_classifier.define_classifier())
-    x, y = dataset
-    layout = evaluation.grid_layout(cfg["classes"], conditional, 10)
-    latent, digits, grid = evaluation.fixed_points(cfg, 100, rng, layout["columns"], 10)
-    real = [x[:100], y[:100].astype(np.int32)] if conditional else x[:100]
-    setup = {**layout, "latent": latent, "digits": digits, "grid": grid, "real": real,
-             "scorer": scorer, "held_features": digit_classifier.classify(scorer, x)[1]}
+    evaluation = Evaluation(cfg, images, rng, classifier=digit_classifier.define_classifier())
     total = 0.0
     for n in (3, iterations):  # the first run traces; the second is timed
-        run = Run({"run_dir": tempfile.mkdtemp(dir=tmp), "TENSORBOARD": True}, "bench",
-                  (d, g, gan), rng, n, n, g_average=g_average)
-        total = gm.train(g, d, gan, g_average, run, cfg, dataset, rng, setup, n)[-1][
-            "train_seconds"]
+        record = Record(tempfile.mkdtemp(dir=tmp), n, n)
+        clock = Clock(record, "bench", cfg, (d, g, gan), rng, g_average)
+        total = gm.train(g, d, gan, g_average, clock, record, cfg, images, rng, evaluation,
+                         n)[-1]["train_seconds"]
     return 1000 * total / iterations
 
 
@@ -65,15 +61,15 @@ def main():
     devices = [d.device_type for d in tf.config.list_logical_devices()]
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices {devices}, "
           f"{os.cpu_count()} CPU cores, {args.iterations} iterations a figure")
-    x, y, _, _, _, _ = image_data.load_images((*image_data.load_npz(image_data.BUNDLED_SAMPLE),
-                                               image_data.CLASS_NAMES["mnist"]))
-    dataset = image_data.scale(x), y
+    images = image_data.load_images((*image_data.load_npz(image_data.BUNDLED_SAMPLE),
+                                     image_data.CLASS_NAMES["mnist"]))
+    images = images._replace(x=image_data.scale(images.x), x_held=image_data.scale(images.x_held))
     times = {}
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         for _ in range(2):  # in turn, twice: the machine's speed drifts
             for setup in SETUPS:
                 times.setdefault(setup[0], []).append(
-                    ms_per_iteration(*setup[1:], args.iterations, dataset, tmp))
+                    ms_per_iteration(*setup[1:], args.iterations, images, tmp))
     for name, _, d_filters, g_filters, batch in SETUPS:
         ms = np.mean(times[name])
         print(f"{name:34s} D {d_filters:3d} G {g_filters:3d} batch {batch:3d}: "

@@ -172,7 +172,8 @@ def section_mnist(docs: str, tmp: str, tiny: bool, conditional: bool,
         (["label_accuracy"] if conditional else [])
     heads = {"score": "score (10 best)", "fd": "fd (0 best)", "confident": "confident",
              "min_class_share": "smallest digit's share", "label_accuracy": "label accuracy"}
-    walk = "the digit gliding from 0 to 9" if conditional else "a walk through the latent space"
+    walk = "one handwriting, the digits 0 to 9" if conditional else \
+        "a walk through the latent space"
     lines = [f"### {command('gan_mnist.py', args)}", "",
              f"{seconds / 60:.1f} min wall, training {final['train_seconds'] / 60:.1f} min, on "
              f"{data}; then `python gan_mnist.py --interpolate {INTERPOLATE_FRAMES}`. Every "

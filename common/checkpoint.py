@@ -101,8 +101,7 @@ def restore(path: str, variables: dict) -> dict:
 
 def diverged(folder: str, iteration: int, what: str) -> Diverged:
     """The error that stops a run whose `what` is no longer a finite number, saying which
-    checkpoint in `folder` is kept (the last good one: a weight that is not finite is never
-    saved)."""
+    checkpoint in `folder` is kept (the last good one: a weight not finite is never saved)."""
     path = os.path.join(folder, NAME)
     try:
         kept = f"the last good checkpoint (iteration {read_state(path)['iteration']}) is kept " \

@@ -38,12 +38,6 @@ class Args:
     generator: Optional[str] = None  # --generate, --interpolate: the generator to read
 
 
-def fail(message: str, status: int) -> None:
-    """Print one line on stderr and exit: how run_main reports every RunError."""
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(status)
-
-
 def flag_name(name: str) -> str:
     """ITERATIONS -> --iterations, BATCH_SIZE -> --batch-size."""
     return "--" + name.lower().replace("_", "-")
@@ -156,12 +150,14 @@ def run_main(function: Callable, *args):
     try:
         return function(*args)
     except RunError as e:
-        fail(str(e), e.status)
+        message, status = str(e), e.status
     except OSError as e:
         where = f" ({e.filename})" if e.filename else ""
-        fail(f"{e.strerror or e}{where}; the files saved before are kept", 1)
+        message, status = f"{e.strerror or e}{where}; the files saved before are kept", 1
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        message, status = "interrupted", 130
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
 
 
 def check(name: str, values: dict, rule: Rule) -> None:

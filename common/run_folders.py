@@ -118,9 +118,7 @@ def resume(args: cli.Args, script: str) -> None:
 def start(parent: str, resume: Optional[str]) -> str:
     """The run's folder, once everything it needs has been read: `resume`'s, or the next
     numbered one under `parent`, made now. Raises BadInput when `parent` is not writable."""
-    problem = cli.writable_folder(parent)
-    if problem:
-        raise BadInput(f"{cli.flag_name('OUTPUT_DIR')} {problem} (got {parent!r})")
+    cli.check("OUTPUT_DIR", {"OUTPUT_DIR": parent}, cli.writable_folder)
     return resume or create(parent)
 
 

@@ -12,7 +12,7 @@ from conftest import TINY_LATENT, assert_freeze_discipline, models_txt, run_in_p
 from conftest import sample_images, snapshot, spy_on_updates, tiny_models, train_mnist
 import gan_mnist
 from common import verdicts
-from common.mnist import digit_classifier, image_data
+from common.mnist import digit_classifier, image_data, saved_generator
 
 
 @pytest.mark.parametrize("conditional", [False, True], ids=["unconditional", "conditional"])
@@ -336,7 +336,7 @@ def test_generate_with_a_digit_writes_images_named_for_it(tiny_conditional_run):
     assert names == sorted(f"digit{i % 10}_{i:03d}.png" for i in range(12))
 
 
-def test_interpolate_on_a_conditional_generator_glides_through_the_digits(
+def test_interpolate_on_a_conditional_generator_goes_through_the_digits(
         tiny_conditional_run):
     out, _ = tiny_conditional_run
     result = run_in_process("gan_mnist.py", "--interpolate", "20", "--run", out.name,
@@ -383,3 +383,16 @@ def test_models_txt_shows_each_model_as_it_is_trained(fixture, request):
     assert f"D {d['total']:,} parameters, G {g['total']:,}, the composite {gan['total']:,} " \
         f"of which {gan['trainable']:,} train" in line
 
+
+
+def test_the_class_walk_holds_the_handwriting_and_asks_g_for_each_class_in_turn():
+    """Through G's inputs and outputs only: every n_frames / n_classes frames, G's own image
+    of the next class for the same latent points; between them, one fading into the next."""
+    _, g, _ = tiny_models(conditional=True)
+    points = np.random.default_rng(0).standard_normal((3, TINY_LATENT)).astype(np.float32)
+    frames = saved_generator.class_walk(g, points, 10, 20).reshape(20, 3, 28, 28, 1)
+    for k in range(10):
+        asked = np.asarray(g([points, np.full(3, k, np.int32)], training=False))
+        np.testing.assert_allclose(frames[2 * k], asked, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(frames[1], (frames[0] + frames[2]) / 2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(frames[19], (frames[18] + frames[0]) / 2, rtol=1e-5, atol=1e-6)

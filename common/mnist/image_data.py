@@ -3,9 +3,8 @@ sample offline), a Keras dataset's name, an .npz, or a folder of images, all rea
 (load_for_training) before a run's folder is made.
 """
 
-import dataclasses
+import collections
 import os
-from typing import Optional
 
 import keras
 import numpy as np
@@ -22,19 +21,9 @@ CLASS_NAMES = {"mnist": [str(k) for k in range(10)],
                "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                                  "Shirt", "Sneaker", "Bag", "Ankle boot"]}
 MAX_CLASSES = 100
-
-
-@dataclasses.dataclass
-class Images:
-    """A run's images, split once: x to train on and x_held, held out for the metrics (float32
-    in [0, 1], with a channel axis), their labels and class names (None: unlabelled), and a
-    phrase saying where they came from."""
-    x: np.ndarray
-    y: Optional[np.ndarray]
-    x_held: np.ndarray
-    y_held: Optional[np.ndarray]
-    classes: Optional[list]
-    source: str
+# A run's images, split once: x to train on and x_held, held out for the metrics, their labels
+# and class names (None: unlabelled), and a phrase saying where they came from.
+Images = collections.namedtuple("Images", "x y x_held y_held classes source")
 
 
 def check_exists(data: str) -> None:
@@ -170,14 +159,8 @@ def to_28x28(path: str) -> np.ndarray:
     return np.asarray(Image.fromarray(square).resize((28, 28), resample))
 
 
-def held_out_size(n_images: int) -> int:
-    """How many images of a file or folder are held out for the metrics: a fixed 10 %."""
-    return n_images // 10
-
-
-def load_images(data) -> tuple:
-    """x, y, x_held, y_held (uint8 images; labels, or None for an unlabelled set), the class
-    names (None for an unlabelled set) and a phrase saying where they came from.
+def load_images(data) -> Images:
+    """The Images (uint8) of what read() returned.
 
     `data` is what read() returned. None: full MNIST (downloaded once by Keras, cached under
     ~/.keras/datasets), or the bundled 5,000-image sample when it cannot be downloaded. A
@@ -188,8 +171,8 @@ def load_images(data) -> tuple:
         name = data or "mnist"
         try:
             (x, y), (x_held, y_held) = getattr(keras.datasets, name).load_data()
-            return x, y, x_held, y_held, CLASS_NAMES[name], (
-                f"{name} ({len(x):,} training images; {len(x_held):,} held out)")
+            return Images(x, y, x_held, y_held, CLASS_NAMES[name],
+                          f"{name} ({len(x):,} training images; {len(x_held):,} held out)")
         except Exception as e:  # no network, a proxy, a broken cache: all mean the same here
             reason = (str(e).splitlines() or [type(e).__name__])[0][-80:]
             if data:
@@ -199,13 +182,13 @@ def load_images(data) -> tuple:
             print(f"warning: could not get full MNIST (...{reason}); using the bundled "
                   f"5,000-image sample. For the full set run once with internet access, or "
                   f"pass --data PATH to an mnist.npz.", flush=True)
-            return load_images((*load_npz(BUNDLED_SAMPLE), CLASS_NAMES["mnist"]))[:5] + (
-                "the bundled 5,000-image MNIST sample",)
+            return load_images((*load_npz(BUNDLED_SAMPLE), CLASS_NAMES["mnist"]))._replace(
+                source="the bundled 5,000-image MNIST sample")
     x, y, names = data
     order = np.random.default_rng(0).permutation(len(x))  # fixed: independent of SEED
-    held, train = np.split(order, [held_out_size(len(x))])
+    held, train = np.split(order, [len(x) // 10])  # 10 % held out for the metrics
     labels = (None, None) if y is None else (y[train], y[held])
-    return x[train], labels[0], x[held], labels[1], names, "the --data images"
+    return Images(x[train], labels[0], x[held], labels[1], names, "the --data images")
 
 
 def scale(x: np.ndarray) -> np.ndarray:
@@ -225,15 +208,15 @@ def load_for_training(config: dict) -> Images:
     """The images --data (config["DATA"]) names, read, checked against the run and scaled, all
     before the run's folder is made. Refuses (BadInput) fewer training images than a batch,
     and --conditional without labels or with one class."""
-    x, y, x_held, y_held, classes, source = load_images(read(config["DATA"]))
-    cli.check("BATCH_SIZE", config, cli.at_most(len(x), "the number of training images"))
-    if config["CONDITIONAL"] and y is None:
+    images = load_images(read(config["DATA"]))
+    cli.check("BATCH_SIZE", config, cli.at_most(len(images.x), "the number of training images"))
+    if config["CONDITIONAL"] and images.y is None:
         raise BadInput(f"--conditional needs labelled images, and {config['DATA']} has no "
                        f"labels (class folders, or an .npz with y_train, have them)")
-    if config["CONDITIONAL"] and len(classes) < 2:
+    if config["CONDITIONAL"] and len(images.classes) < 2:
         raise BadInput(f"--conditional needs at least two classes, and {config['DATA']} has "
-                       f"one ({classes[0]})")
-    return Images(scale(x), y, scale(x_held), y_held, classes, source)
+                       f"one ({images.classes[0]})")
+    return images._replace(x=scale(images.x), x_held=scale(images.x_held))
 
 
 def describe(images: Images, config: dict, step_size: float) -> int:

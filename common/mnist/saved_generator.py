@@ -136,17 +136,13 @@ def class_walk(g_model, points: np.ndarray, n_classes: int, n_frames: int) -> np
 
 
 def latent_walk(waypoints: np.ndarray, n_frames: int) -> np.ndarray:
-    """`n_frames` steps of a loop through the waypoints and back to the first.
-
-    `waypoints` has shape (stops, n, latent_dim): n walks at once. Between two stops the
-    points move along a great circle (spherical interpolation), not a straight line: a
-    straight line between two normal points passes near the origin, where the generator
-    was rarely trained, and the images fade in the middle. Returns (n_frames, n, latent_dim).
-    """
+    """`n_frames` steps (n_frames, n, latent_dim) of n loops at once through the waypoints
+    (stops, n, latent_dim) and back to the first, along great circles (spherical
+    interpolation): a straight line between two normal points passes near the origin, where G
+    was rarely trained, and the images fade in the middle."""
     stops = len(waypoints)
     position = np.arange(n_frames) * stops / n_frames
-    stop = position.astype(int)
-    t = (position - stop)[:, None, None]
+    stop, t = position.astype(int), (position - position.astype(int))[:, None, None]
     a, b = waypoints[stop], waypoints[(stop + 1) % stops]
     cos = np.sum(a * b, axis=-1, keepdims=True) / (
         np.linalg.norm(a, axis=-1, keepdims=True) * np.linalg.norm(b, axis=-1, keepdims=True))
