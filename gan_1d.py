@@ -227,8 +227,8 @@ def main(args: cli.Args) -> dict:
 
     d_model, g_model, gan_model = define_models(cfg)
     save_model_summaries(out, d_model, g_model, gan_model)  # models.txt: each summary()
-    record = Record(out, cfg["ITERATIONS"], cfg["EVAL_EVERY"], show=("acc_real", "acc_fake",
-                    "mae", "ks"), diagnose=diagnoses.curve_troubles, tensorboard=cfg["TENSORBOARD"])
+    record = Record(out, cfg["ITERATIONS"], cfg["EVAL_EVERY"], diagnose=diagnoses.curve_troubles,
+                    show=("acc_real", "acc_fake", "mae", "ks"), tensorboard=cfg["TENSORBOARD"])
     clock = Clock(record, "gan_1d.py", cfg, (d_model, g_model, gan_model), rng)  # resumes
     history = train(g_model, d_model, gan_model, clock, record, cfg, rng, eval_real, eval_latent)
 

@@ -31,7 +31,8 @@ GENERATOR_FLAGS = [
                          "its number (a digit, for MNIST) or its name"}),
     ("--interpolate", {"type": int, "default": None, "metavar": "FRAMES",
                        "help": "instead of training: write interpolation.gif, a walk through "
-                               "the newest saved generator's latent space in FRAMES frames"}),
+                               "the newest saved generator's latent space (conditional: "
+                               "through its classes) in FRAMES frames"}),
     ("--run", {"metavar": "RUN", "help": "the run --generate and --interpolate read: its "
                                          "folder name (e.g. 002) or path; default: newest"}),
 ]
