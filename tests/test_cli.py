@@ -175,6 +175,7 @@ def test_a_step_size_flag_for_the_other_mode_is_refused_not_ignored(tmp_path):
         gan_mnist.parse_args(["--conditional", "--learning-rate", "0.0005", *out])
     with pytest.raises(BadInput, match="--conditional-learning-rate goes with --conditional"):
         gan_mnist.parse_args(["--conditional-learning-rate", "0.0005", *out])
+    assert not any(tmp_path.iterdir()), "parsing wrote something"
 
 
 def test_an_output_dir_that_is_a_file_is_refused_and_the_file_kept(a_file):
@@ -215,8 +216,9 @@ def test_a_target_s_preset_replaces_the_top_says_so_and_a_flag_replaces_it(tmp_p
     monkeypatch.setattr(gan_1d, "D_HIDDEN", 64)
     assert "D_HIDDEN = 64" in gan_1d.parse_args(["--target", "poly", *out]).preset
     assert gan_1d.parse_args(["--target", "sine", *out]).preset is None  # no preset
-    # The configuration is the hyperparameters, and nothing else (issue 31).
+    # The configuration is the hyperparameters, and nothing else; parsing made no folder.
     assert set(args.config) == set(gan_1d_config())
+    assert not any(tmp_path.iterdir())
 
 
 def test_a_run_prints_and_saves_what_its_target_set(tmp_path):
