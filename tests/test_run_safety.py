@@ -71,14 +71,14 @@ def test_gan_1d_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run
 
 def test_gan_mnist_interrupted_by_ctrl_c_and_resumed_ends_like_an_uninterrupted_run(
         tmp_path, tiny_digits, tiny_mnist_run):
-    args = ["--data", str(tiny_digits), "--epochs", "6", "--eval-every", "2",
+    args = ["--data", str(tiny_digits), "--epochs", "6", "--eval-every", "3",
             "--batch-size", "16", "--n-eval", "100", "--d-filters", "4", "--g-filters", "4",
             "--latent-dim", "8"]
     resume_like_whole(tmp_path, args, tiny_mnist_run[0])
 
 
 def resume_like_whole(tmp_path, args: list, classifier_from) -> None:
-    """gan_mnist with `args`: interrupted after epoch 2 and resumed by name, it ends like an
+    """gan_mnist with `args`: interrupted after epoch 3 and resumed by name, it ends like an
     uninterrupted run, bit for bit. Both in one OUTPUT_DIR, so they share its classifier,
     copied from `classifier_from` (a run on the same images)."""
     out = tmp_path / "out"
@@ -86,10 +86,10 @@ def resume_like_whole(tmp_path, args: list, classifier_from) -> None:
     assert run_in_process("gan_mnist.py", *args, "--output-dir", str(out)).returncode == 0
 
     stopped = interrupted("gan_mnist.py", [*args, "--output-dir", str(out)],
-                          out / "002" / "grid_epoch_002.png")
+                          out / "002" / "grid_epoch_003.png")
     assert stopped.returncode == 130, stopped.stderr
     iteration = checkpoint.read_state(str(out / "002" / "checkpoint.npz"))["iteration"]
-    assert 28 <= iteration < 84  # 14 batches per epoch: after epoch 2, before epoch 6
+    assert 42 <= iteration < 84  # 14 batches per epoch: after epoch 3, before epoch 6
 
     resumed = run_in_process("gan_mnist.py", "--resume", "002", "--output-dir", str(out))
     assert resumed.returncode == 0, resumed.stderr
@@ -105,7 +105,7 @@ def resume_like_whole(tmp_path, args: list, classifier_from) -> None:
 def test_a_conditional_gan_mnist_interrupted_and_resumed_ends_like_an_uninterrupted_run(
         tmp_path, tiny_digits, tiny_mnist_run):
     resume_like_whole(tmp_path, ["--conditional", "--data", str(tiny_digits), "--epochs", "6",
-                                 "--eval-every", "2", "--batch-size", "16", "--n-eval", "100",
+                                 "--eval-every", "3", "--batch-size", "16", "--n-eval", "100",
                                  "--d-filters", "4", "--g-filters", "4", "--latent-dim", "8"],
                       tiny_mnist_run[0])
 
