@@ -10,6 +10,8 @@ input, should not start with them. Python's own errors still show.
 
 import contextlib
 import os
+import shutil
+import subprocess
 import sys
 
 
@@ -34,5 +36,23 @@ with native_stderr_hidden():
 
     DEVICE = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
+
+def device(found: str, platform: str = sys.platform) -> str:
+    """Where a run runs, said in its first line: `found` ("GPU" or "CPU", TensorFlow's word),
+    and when an NVIDIA GPU is here (nvidia-smi lists it) that TensorFlow cannot use, the fix
+    for the `platform`: the start-up lines that would say so are hidden above."""
+    nvidia_smi = shutil.which("nvidia-smi")
+    try:
+        unused = found == "CPU" and nvidia_smi is not None and subprocess.run(
+            [nvidia_smi, "-L"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):  # a driver that hangs or cannot start
+        unused = False
+    if not unused:
+        return f"on the {found}"
+    fix = ("native Windows has had no TensorFlow GPU build since 2.10: run it in WSL2"
+           if platform == "win32" else 'pip install "tensorflow[and-cuda]" brings its CUDA')
+    return f"on the CPU, though nvidia-smi sees an NVIDIA GPU this TensorFlow cannot use: {fix}"
+
+
 # What a run says it runs on, in its first line.
-SETUP = f"TensorFlow {tf.__version__}, Keras {keras.__version__}, on the {DEVICE}"
+SETUP = f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {device(DEVICE)}"

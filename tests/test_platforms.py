@@ -47,3 +47,21 @@ def test_a_conditional_gan_mnist_run_on_a_windows_like_python(tmp_path, tiny_dig
     assert "Traceback" not in result.stderr
     assert (run_folder(tmp_path) / "metrics.json").exists()
     assert (run_folder(tmp_path) / "models.txt").read_text(encoding="utf-8").count("Model:") == 3
+
+
+def test_a_gpu_that_tensorflow_cannot_use_is_named_with_the_fix(tmp_path, monkeypatch):
+    """A stand-in nvidia-smi on PATH: the first line's device names the GPU and the fix,
+    instead of a silent "on the CPU"; no GPU listed, or no nvidia-smi: just the device."""
+    from common.quiet_tensorflow import device
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text('#!/bin/sh\necho "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0)"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert device("CPU") == ('on the CPU, though nvidia-smi sees an NVIDIA GPU this TensorFlow '
+                             'cannot use: pip install "tensorflow[and-cuda]" brings its CUDA')
+    assert device("GPU") == "on the GPU"
+    assert device("CPU", "win32").endswith("no TensorFlow GPU build since 2.10: run it in WSL2")
+    fake.write_text("#!/bin/sh\necho 'No devices were found'\nexit 6\n")
+    assert device("CPU") == "on the CPU"
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert device("CPU") == "on the CPU"
