@@ -5,9 +5,7 @@ the run keeps one) and both Adam optimizers (weights, BatchNorm statistics, the 
 layers' random state, Adam's moments and step counter) and, as JSON, the iteration, the
 history so far, the training random generator's state and the run's configuration. It is
 written to a temporary file and renamed into place (common/saving.py), so a kill at any
-moment leaves the previous checkpoint whole.
-
-Reading the JSON part needs numpy only, so --resume is checked before TensorFlow loads.
+moment leaves the previous checkpoint whole. Its JSON part reads without the models.
 """
 
 import io

@@ -1,11 +1,10 @@
 """Command-line flags built from a script's hyperparameters block, with one-line errors.
 
 Every constant `NAME = value` between a script's two fence lines, `# --- Hyperparameters`
-and `# --- end of hyperparameters`, is a hyperparameter: it gets the flag `--name` (lower
-case, `_` -> `-`), typed like its default. Where it stands decides that, not its comment:
-the comment at the end of its line (or, failing that, the comment lines right above it) is
-only its help text. Constants outside the fence are not flags.
-Rules raise BadInput; run_main is the one place that prints the line and ends the process.
+and `# --- end of hyperparameters`, gets the flag `--name` (lower case, `_` -> `-`), typed
+like its default; the comment at the end of its line (else the comment lines right above it)
+is its help text. Rules raise BadInput; run_main is the one place that prints the line and
+ends the process.
 """
 
 import argparse

@@ -1,7 +1,6 @@
 """The loop's clock: which iterations are left, and what keeps them safe. It goes on from where
 a checkpoint left off, saves one after each evaluation, ends the loop cleanly on Ctrl-C, `kill`
-or a closed terminal, and checks the freeze on the first iteration. Nothing here calls back
-into a script: the loop asks it for iterations, and it keeps the models and the record."""
+or a closed terminal, and checks the freeze on the first iteration."""
 
 import os
 import signal
@@ -22,11 +21,10 @@ SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP"
 
 
 class Clock:
-    """The iterations of `record`'s run (its folder, its length, its evaluations). When the
-    folder holds a checkpoint, the `models` (D, G, the composite), their optimizers,
-    `g_average` (G's moving average, or None), `rng` and the record are restored from it, and
-    the run goes on exactly where it stopped. `script` and `config` (the hyperparameters) are
-    saved with every checkpoint, for --resume."""
+    """The iterations of `record`'s run (its folder, length and evaluations). A checkpoint
+    there restores the `models` (D, G, the composite), their optimizers, `g_average` (G's
+    moving average, or None), `rng` and the record: the run goes on exactly where it stopped.
+    `script` and `config` (the hyperparameters) go in every checkpoint, for --resume."""
 
     def __init__(self, record, script: str, config: dict, models: tuple,
                  rng: np.random.Generator, g_average=None):

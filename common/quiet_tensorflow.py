@@ -41,17 +41,16 @@ def device(found: str, platform: str = sys.platform) -> str:
     """Where a run runs, said in its first line: `found` ("GPU" or "CPU", TensorFlow's word),
     and when an NVIDIA GPU is here (nvidia-smi lists it) that TensorFlow cannot use, the fix
     for the `platform`: the start-up lines that would say so are hidden above."""
-    nvidia_smi = shutil.which("nvidia-smi")
-    try:
-        unused = found == "CPU" and nvidia_smi is not None and subprocess.run(
-            [nvidia_smi, "-L"], capture_output=True, timeout=10).returncode == 0
+    smi = shutil.which("nvidia-smi")
+    try:  # a driver that sees a GPU lists it, exit status 0
+        unused = found == "CPU" and smi is not None and subprocess.run(
+            [smi, "-L"], capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):  # a driver that hangs or cannot start
         unused = False
-    if not unused:
-        return f"on the {found}"
     fix = ("native Windows has had no TensorFlow GPU build since 2.10: run it in WSL2"
            if platform == "win32" else 'pip install "tensorflow[and-cuda]" brings its CUDA')
-    return f"on the CPU, though nvidia-smi sees an NVIDIA GPU this TensorFlow cannot use: {fix}"
+    return (f"on the CPU, though nvidia-smi sees an NVIDIA GPU this TensorFlow cannot use: "
+            f"{fix}") if unused else f"on the {found}"
 
 
 # What a run says it runs on, in its first line.

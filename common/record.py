@@ -109,7 +109,6 @@ class Record:
         print(f"result: {final['result']}", flush=True)
         return final
 
-    def close(self) -> None:
-        """Close the TensorBoard log (at the end of the loop, or on the way out of it)."""
+    def close(self) -> None:  # TensorBoard's log, at the end of the loop or on the way out
         if self.writer:
             self.writer.close()

@@ -10,7 +10,7 @@ def save_results(folder: str, g_model, d_model, history: list, panels: list,
                  frames: list) -> str:
     """Write generator.keras, discriminator.keras, curves.png (one panel per (title,
     [columns], log_scale) of `panels`) and progress.gif (the PNGs of `frames`, in order);
-    history.csv is already there (the Run writes it at each evaluation). Returns the
+    history.csv is already there (the record writes it at each evaluation). Returns the
     generator's path: measure the saved file, not the model in memory."""
     saving.save_models(folder, g_model, d_model)
     plotting.plot_history(os.path.join(folder, "curves.png"), history, panels)

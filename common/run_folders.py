@@ -4,7 +4,6 @@ A run folder, once written, is never overwritten or deleted by a later run.
 
 `--resume` goes on with the newest unfinished run (or the one named); --generate and
 --interpolate read the newest run that saved a generator (or the one named with --run).
-Numpy and the standard library only: all of this is decided before TensorFlow loads.
 """
 
 import os

@@ -1,8 +1,5 @@
-"""Writing a run's files: config, history, metrics, models. Every write is atomic.
-
-A file is written beside its final name and renamed into place, so an interrupted run never
-leaves a half-written file where a good one stood.
-"""
+"""Writing a run's files: config, history, metrics, models. Every write is atomic: beside its
+final name, then renamed into place, so an interrupted run never leaves a half-written file."""
 
 import csv
 import io

@@ -1,10 +1,9 @@
 """TensorBoard logs with tf.summary, part of TensorFlow: the scripts need nothing more.
 
 `tf.summary.scalar` and `tf.summary.image` live in the `tensorboard` package, which
-TensorFlow 2.21 does not install (they raise TBNotInstalledError). `tf.summary.write` is
-TensorFlow's own, so we write with it, tagging each record with the metadata TensorBoard's
-scalar and image dashboards look for (what tf.summary.scalar/image would write). Only the
-viewer needs `pip install tensorboard`.
+TensorFlow 2.21 does not install (TBNotInstalledError). `tf.summary.write` is TensorFlow's
+own: each record gets the metadata TensorBoard's dashboards look for, as those would write
+it. Only the viewer needs `pip install tensorboard`.
 """
 
 import numpy as np

@@ -197,9 +197,8 @@ def scale(x: np.ndarray) -> np.ndarray:
 
 
 def steps_per_epoch(cfg: dict, n_train: int) -> int:
-    """Iterations per epoch: the tutorial's n_images // batch size, with n_images capped at
-    EPOCH_IMAGES, so that full MNIST's 60,000 images give the same few-minute run as the
-    bundled sample's 4,500."""
+    """Iterations per epoch: the tutorial's n_images // batch size, n_images capped at
+    EPOCH_IMAGES: full MNIST's 60,000 images give the same run as the bundled 4,500."""
     n_images = min(n_train, cfg["EPOCH_IMAGES"]) if cfg["EPOCH_IMAGES"] else n_train
     return n_images // cfg["BATCH_SIZE"]
 
