@@ -34,7 +34,7 @@ class Clock:
         self.info = {"script": script, "config": config}
         self.variables = lambda: checkpoint.model_variables(*models, g_average)
         self.d_before = self.g_before = None  # the freeze check's copies of the weights
-        self.stop_signals, self.previous_handlers = [], {}
+        self.stop_signals, self.previous_handlers = [], {}  # set by iterations()
         if os.path.exists(self.path):
             checkpoint.build_optimizers(self.d_model, self.gan_model)
             try:

@@ -1,6 +1,5 @@
-"""The run's record: the losses of each interval, a row of numbers at each evaluation (in
-history.csv, on the terminal, in TensorBoard), the warnings the diagnoses give, and at the end
-metrics.json with the verdict. The loop hands it numbers; it never changes training."""
+"""The run's record: each interval's losses, each evaluation's row (history.csv, the terminal,
+TensorBoard), the diagnoses' warnings, metrics.json with the verdict. Training never reads it."""
 
 import math
 import os

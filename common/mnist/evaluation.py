@@ -1,6 +1,5 @@
-"""gan_mnist's evaluation, set up once: the fixed latent points (so that numbers and grids
-compare from one evaluation to the next), held-out real images for D's accuracies, and the
-scoring classifier with the real images' own numbers, for reference."""
+"""gan_mnist's evaluation, set up once: fixed latent points (numbers and grids compare from one
+evaluation to the next), held-out images for D, the scoring classifier and real images' numbers."""
 
 import os
 

@@ -1,7 +1,5 @@
-"""Pictures from a saved generator, after training: --generate and --interpolate. The
-generator is used through its inputs and outputs alone: a conditional one (two inputs: a latent
-point and a class) draws the classes asked for, named in the run's classes.json beside it.
-"""
+"""Pictures from a saved generator: --generate and --interpolate, through its inputs and
+outputs alone; a conditional one's classes are named in the run's classes.json beside it."""
 
 import json
 import os
