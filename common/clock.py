@@ -81,10 +81,10 @@ class Clock:
         resumed one's): raise FreezeCheckFailed unless D's weights changed. Later: nothing."""
         if self.d_before is None:
             return
-        if freeze_check.same(self.d_before, freeze_check.snapshot(self.d_model)):
+        d_after = freeze_check.snapshot(self.d_model)
+        if freeze_check.same(self.d_before, d_after):
             freeze_check.fail("d_frozen", self.iteration)
-        self.d_before = freeze_check.snapshot(self.d_model)
-        self.g_before = freeze_check.snapshot(self.g_model)
+        self.d_before, self.g_before = d_after, freeze_check.snapshot(self.g_model)
 
     def check_only_g_learned(self) -> None:
         """Right after the composite's update, on the same first iteration: raise
